@@ -1,0 +1,1 @@
+"""salesaudit: the Dagster code location, its domain modules and the CLI."""

@@ -1,0 +1,1 @@
+"""Ingestion: the canonical landing model, the sample-company generator and the loaders."""

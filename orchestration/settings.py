@@ -1,0 +1,106 @@
+"""Environment decisions in one place: paths, reporting time zone, currency, fiscal year.
+
+Values are resolved when a function is called, never at import time, so tests and the
+CLI can set environment variables before a run. `.env.example` lists every variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_dir() -> Path:
+    """Return the repository root: SALESAUDIT_PROJECT_DIR, else the folder above the package."""
+    configured = os.environ.get("SALESAUDIT_PROJECT_DIR")
+    return Path(configured).resolve() if configured else PACKAGE_DIR.parent
+
+
+def dbt_project_dir() -> Path:
+    return project_dir() / "dbt_project"
+
+
+def data_dir() -> Path:
+    """Return the folder for the warehouse, landing data and run artifacts (SALESAUDIT_DATA_DIR)."""
+    configured = os.environ.get("SALESAUDIT_DATA_DIR")
+    return Path(configured).resolve() if configured else project_dir() / "data"
+
+
+def warehouse_path() -> Path:
+    """Return the DuckDB warehouse file (SALESAUDIT_WAREHOUSE, default data/warehouse.duckdb)."""
+    configured = os.environ.get("SALESAUDIT_WAREHOUSE")
+    return Path(configured).resolve() if configured else data_dir() / "warehouse.duckdb"
+
+
+def landing_dir() -> Path:
+    """Return the landing folder the Dagster UI ingests from (SALESAUDIT_LANDING_DIR)."""
+    configured = os.environ.get("SALESAUDIT_LANDING_DIR")
+    return Path(configured).resolve() if configured else data_dir() / "landing"
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """Business settings that decide periods and money. One object feeds Dagster and dbt vars."""
+
+    reporting_timezone: str = "Asia/Seoul"
+    reporting_currency: str = "KRW"
+    fiscal_year_start_month: int = 1
+    # A lead counts as converted when it becomes an opportunity or customer within this window.
+    conversion_window_days: int = 90
+    # Deals entering this stage count as a proposal sent, once per deal.
+    proposal_stage: str = "proposal"
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.reporting_timezone)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(
+                f"Invalid reporting time zone {self.reporting_timezone!r}: use an IANA name "
+                "such as 'Asia/Seoul' or 'America/New_York' (SALESAUDIT_REPORTING_TIMEZONE)."
+            ) from err
+        if not (len(self.reporting_currency) == 3 and self.reporting_currency.isalpha()):
+            raise ValueError(
+                f"Invalid reporting currency {self.reporting_currency!r}: use a three-letter "
+                "ISO 4217 code such as 'KRW' or 'USD' (SALESAUDIT_REPORTING_CURRENCY)."
+            )
+        if not 1 <= self.fiscal_year_start_month <= 12:
+            raise ValueError(
+                f"Invalid fiscal year start month {self.fiscal_year_start_month}: use 1 to 12 "
+                "(SALESAUDIT_FISCAL_YEAR_START_MONTH)."
+            )
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> AuditSettings:
+        """Build settings from SALESAUDIT_* variables; keyword overrides that are not None win."""
+        defaults = cls()
+        values: dict[str, object] = {
+            "reporting_timezone": os.environ.get(
+                "SALESAUDIT_REPORTING_TIMEZONE", defaults.reporting_timezone
+            ),
+            "reporting_currency": os.environ.get(
+                "SALESAUDIT_REPORTING_CURRENCY", defaults.reporting_currency
+            ).upper(),
+            "fiscal_year_start_month": int(
+                os.environ.get(
+                    "SALESAUDIT_FISCAL_YEAR_START_MONTH", defaults.fiscal_year_start_month
+                )
+            ),
+            "conversion_window_days": int(
+                os.environ.get(
+                    "SALESAUDIT_CONVERSION_WINDOW_DAYS", defaults.conversion_window_days
+                )
+            ),
+            "proposal_stage": os.environ.get("SALESAUDIT_PROPOSAL_STAGE", defaults.proposal_stage),
+        }
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_overrides(self, **overrides: object) -> AuditSettings:
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
