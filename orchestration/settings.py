@@ -90,9 +90,7 @@ class AuditSettings:
                 )
             ),
             "conversion_window_days": int(
-                os.environ.get(
-                    "SALESAUDIT_CONVERSION_WINDOW_DAYS", defaults.conversion_window_days
-                )
+                os.environ.get("SALESAUDIT_CONVERSION_WINDOW_DAYS", defaults.conversion_window_days)
             ),
             "proposal_stage": os.environ.get("SALESAUDIT_PROPOSAL_STAGE", defaults.proposal_stage),
         }

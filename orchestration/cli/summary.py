@@ -1,0 +1,64 @@
+"""What the CLI prints after a run: mart row counts, the team KPIs, or why the run failed."""
+
+from __future__ import annotations
+
+import sys
+
+import dagster as dg
+import duckdb
+
+from orchestration.report.team_kpis import latest_team_summary, render_text
+
+
+def mart_row_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    tables = connection.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = 'marts' order by table_name"
+    ).fetchall()
+    return [
+        (name, connection.execute(f'select count(*) from marts."{name}"').fetchone()[0])
+        for (name,) in tables
+    ]
+
+
+def print_run_summary(request) -> None:
+    with duckdb.connect(str(request.warehouse), read_only=True) as connection:
+        counts = mart_row_counts(connection)
+        summary = latest_team_summary(connection)
+    print()
+    print(render_text(summary))
+    print()
+    print("Marts (rows):")
+    for name, count in counts:
+        note = "   <- empty, see the warnings above" if count == 0 else ""
+        print(f"  marts.{name:<32} {count:>10,}{note}")
+    print()
+    print(f"Warehouse: {request.warehouse}")
+
+
+def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Return one message per failed step: the step key and the error it raised."""
+    messages = []
+    for event in result.all_events:
+        if event.event_type_value != "STEP_FAILURE":
+            continue
+        error = event.event_specific_data.error
+        while (
+            error is not None
+            and error.cause is not None
+            and "DagsterExecutionStepExecutionError" in (error.cls_name or "")
+        ):
+            error = error.cause
+        text = error.message.strip() if error is not None else "unknown error"
+        messages.append(f"{event.step_key}: {text}")
+    return messages
+
+
+def print_failure(result: dg.ExecuteInProcessResult, request) -> None:
+    print("\nThe audit run failed.", file=sys.stderr)
+    for message in failure_messages(result) or ["no step reported an error; see the log above"]:
+        print(f"  {message}", file=sys.stderr)
+    print(
+        f"Warehouse (left as the last successful step wrote it): {request.warehouse}",
+        file=sys.stderr,
+    )

@@ -1,0 +1,137 @@
+"""The dbt project as Dagster assets: staging, intermediate and mart models, seeds and tests.
+
+One `dbt build` runs the selected models with the audit vars, under the warehouse write
+lock. When dbt has finished, each materialization gets its row count, and the team mart
+gets a markdown preview of the latest month. Marts left empty are named in a warning
+together with the landing datasets they lacked.
+"""
+
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from pydantic import Field
+
+from orchestration.report.team_kpis import latest_team_summary, render_markdown
+from orchestration.resources import AuditSettingsResource
+from orchestration.transform.dbt_vars import audit_vars, parse_month, vars_argument
+from orchestration.transform.lineage import sources_upstream_of
+from orchestration.transform.project import dbt_project, ensure_manifest, load_manifest
+from orchestration.warehouse import WarehouseResource
+
+TEAM_MART = "kpi_team_monthly"
+
+
+class AuditRangeConfig(dg.Config):
+    """The months to audit. Empty bounds let dbt derive the range from the data."""
+
+    start_month: str = Field(default="", description="First month to audit, YYYY-MM.")
+    end_month: str = Field(default="", description="Last month to audit, YYYY-MM, inclusive.")
+
+
+class SalesauditDbtTranslator(DagsterDbtTranslator):
+    """Groups dbt nodes by layer, so the UI shows raw -> staging -> intermediate -> marts."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        return dbt_resource_props.get("schema") or "dbt"
+
+
+def _relations_by_asset_key(translator: DagsterDbtTranslator) -> dict[dg.AssetKey, dict]:
+    manifest = load_manifest()
+    relations = {}
+    for unique_id, node in manifest["nodes"].items():
+        if node["resource_type"] in ("model", "seed", "snapshot"):
+            relations[translator.get_asset_key(node)] = {
+                "unique_id": unique_id,
+                "schema": node["schema"],
+                "name": node.get("alias") or node["name"],
+            }
+    return relations
+
+
+def _row_count(connection, relation: dict) -> int | None:
+    try:
+        return connection.execute(
+            f'select count(*) from "{relation["schema"]}"."{relation["name"]}"'
+        ).fetchone()[0]
+    except Exception:  # noqa: BLE001 - a relation dbt did not build has no count to report
+        return None
+
+
+def _with_table_metadata(events: list, warehouse: WarehouseResource, log) -> Iterator:
+    """Yield dbt's events with row counts, a team preview and empty-mart warnings added."""
+    translator = SalesauditDbtTranslator()
+    relations = _relations_by_asset_key(translator)
+    with warehouse.connect(read_only=True) as connection:
+        for event in events:
+            relation = relations.get(getattr(event, "asset_key", None))
+            if relation is None or not isinstance(event, dg.Output | dg.AssetMaterialization):
+                yield event
+                continue
+            metadata: dict[str, dg.MetadataValue] = {}
+            row_count = _row_count(connection, relation)
+            if row_count is not None:
+                metadata["dagster/row_count"] = dg.MetadataValue.int(row_count)
+            if relation["schema"] == "marts" and row_count == 0:
+                upstream = sources_upstream_of(relation["unique_id"])
+                empty_sources = [
+                    name
+                    for name in upstream
+                    if _row_count(connection, {"schema": "raw", "name": name}) == 0
+                ]
+                log.warning(
+                    f"marts.{relation['name']} is empty"
+                    + (
+                        ": these landing datasets were absent or empty: "
+                        f"{', '.join(empty_sources)}."
+                        if empty_sources
+                        else ": no rows in the audit range."
+                    )
+                )
+            if relation["name"] == TEAM_MART and row_count:
+                metadata["latest_month_preview"] = dg.MetadataValue.md(
+                    render_markdown(latest_team_summary(connection))
+                )
+            yield event.with_metadata({**(event.metadata or {}), **metadata})
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=dbt_project(),
+    dagster_dbt_translator=SalesauditDbtTranslator(),
+    name="salesaudit_dbt_models",
+)
+def salesaudit_dbt_models(
+    context: dg.AssetExecutionContext,
+    config: AuditRangeConfig,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    audit_settings: AuditSettingsResource,
+):
+    """Build the selected dbt models and run their tests for the configured months."""
+    start_month = parse_month(config.start_month) if config.start_month else None
+    end_month = parse_month(config.end_month) if config.end_month else None
+    dbt_vars = audit_vars(audit_settings.resolve(), start_month, end_month)
+    context.log.info(f"dbt vars: {dbt_vars}")
+
+    # dbt runs as a subprocess that reads the warehouse path from this variable (profiles.yml).
+    os.environ["SALESAUDIT_WAREHOUSE"] = str(warehouse.database)
+    with warehouse.write_lock("dbt build", log=context.log):
+        invocation = dbt.cli(
+            ["build", "--vars", vars_argument(dbt_vars)], context=context, raise_on_error=False
+        )
+        events = list(invocation.stream())
+        yield from _with_table_metadata(events, warehouse, context.log)
+    if not invocation.is_successful():
+        error = invocation.get_error()
+        raise dg.Failure(
+            description=(
+                "dbt build failed; the failing models and tests are listed in the log above. "
+                f"{error}"
+            )
+        )

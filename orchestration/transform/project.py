@@ -1,0 +1,73 @@
+"""The dbt project handle and its manifest, prepared ahead of loading the code location.
+
+Parsing the dbt project takes several seconds, so the code location loads a manifest made
+ahead by `salesaudit prepare-dbt` (which `make` runs whenever a dbt file changes) instead of
+parsing at every load. `dagster dev` re-parses on load so edits show up in the UI at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from orchestration import settings
+
+
+@cache
+def dbt_project() -> DbtProject:
+    project_dir = settings.dbt_project_dir()
+    return DbtProject(project_dir=project_dir, profiles_dir=project_dir)
+
+
+def dbt_executable() -> str:
+    """Return the dbt beside this Python interpreter, so a venv works without being on PATH."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def manifest_path() -> Path:
+    return dbt_project().manifest_path
+
+
+def prepare_manifest() -> Path:
+    """Run `dbt parse` to write target/manifest.json and return its path."""
+    project = dbt_project()
+    command = [
+        dbt_executable(),
+        "parse",
+        "--quiet",
+        "--project-dir",
+        str(project.project_dir),
+        "--profiles-dir",
+        str(project.profiles_dir),
+    ]
+    environment = {**os.environ, "SALESAUDIT_WAREHOUSE": str(settings.warehouse_path())}
+    completed = subprocess.run(command, env=environment, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"dbt parse failed in {project.project_dir} (exit {completed.returncode}). "
+            f"Fix the dbt project and run `salesaudit prepare-dbt` again.\n"
+            f"{completed.stdout}\n{completed.stderr}"
+        )
+    # The manifest's mtime tells `make` it is current even when dbt leaves an unchanged file.
+    project.manifest_path.touch()
+    return project.manifest_path
+
+
+def ensure_manifest() -> Path:
+    """Return the manifest path, preparing it first when it does not exist or in `dagster dev`."""
+    project = dbt_project()
+    if os.environ.get("DAGSTER_IS_DEV_CLI") or not project.manifest_path.exists():
+        prepare_manifest()
+    return project.manifest_path
+
+
+@cache
+def load_manifest() -> dict:
+    return json.loads(ensure_manifest().read_text())

@@ -1,0 +1,88 @@
+"""The code location loads with the job, every raw asset, every mart and the lineage between."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from orchestration.definitions import defs
+from orchestration.ingest.datasets import DATASETS
+
+MARTS = (
+    "fct_activity_audit",
+    "rep_time_allocation_monthly",
+    "kpi_efficiency_monthly",
+    "kpi_effectiveness_monthly",
+    "kpi_performance_monthly",
+    "kpi_team_monthly",
+    "audit_recommendations",
+)
+
+# Each mart and landing datasets it must be downstream of.
+MART_SOURCES = {
+    "fct_activity_audit": ("activities", "time_entries", "reps"),
+    "rep_time_allocation_monthly": ("activities", "time_entries", "reps"),
+    "kpi_efficiency_monthly": ("activities", "time_entries", "reps"),
+    "kpi_effectiveness_monthly": ("activities", "deal_stage_history", "reps"),
+    "kpi_performance_monthly": ("deals", "quotas", "fx_rates", "reps"),
+    "kpi_team_monthly": ("deals", "activities", "quotas", "reps"),
+    "audit_recommendations": ("activities", "time_entries"),
+}
+
+
+@pytest.fixture(scope="module")
+def asset_graph():
+    return defs.resolve_asset_graph()
+
+
+def test_definitions_validate():
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_monthly_audit_job_exists():
+    job = defs.resolve_job_def("monthly_audit")
+    assert job.name == "monthly_audit"
+
+
+def test_monthly_audit_selects_every_asset(asset_graph):
+    job = defs.resolve_job_def("monthly_audit")
+    selected = job.asset_layer.selected_asset_keys
+    assert selected == asset_graph.materializable_asset_keys
+
+
+@pytest.mark.parametrize("dataset_name", [ds.name for ds in DATASETS])
+def test_raw_asset_present(asset_graph, dataset_name):
+    assert dg.AssetKey(["raw", dataset_name]) in asset_graph.materializable_asset_keys
+
+
+@pytest.mark.parametrize("mart", MARTS)
+def test_mart_asset_present(asset_graph, mart):
+    assert dg.AssetKey(["marts", mart]) in asset_graph.materializable_asset_keys
+
+
+@pytest.mark.parametrize("mart", MARTS)
+def test_mart_in_marts_group(asset_graph, mart):
+    assert asset_graph.get(dg.AssetKey(["marts", mart])).group_name == "marts"
+
+
+@pytest.mark.parametrize(
+    ("mart", "dataset_name"),
+    [(mart, name) for mart, names in MART_SOURCES.items() for name in names],
+)
+def test_lineage_raw_to_mart(asset_graph, mart, dataset_name):
+    parents = asset_graph.get(dg.AssetKey(["marts", mart])).parent_keys
+    closure = set(parents)
+    frontier = list(parents)
+    while frontier:
+        key = frontier.pop()
+        for parent in asset_graph.get(key).parent_keys:
+            if parent not in closure:
+                closure.add(parent)
+                frontier.append(parent)
+    assert dg.AssetKey(["raw", dataset_name]) in closure
+
+
+@pytest.mark.parametrize("dataset_name", [ds.name for ds in DATASETS])
+def test_staging_reads_raw_directly(asset_graph, dataset_name):
+    staging = dg.AssetKey(["staging", f"stg_landing__{dataset_name}"])
+    assert dg.AssetKey(["raw", dataset_name]) in asset_graph.get(staging).parent_keys
