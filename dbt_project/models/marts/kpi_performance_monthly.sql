@@ -1,0 +1,119 @@
+{#-
+    One row per rep and month the rep was employed: deals won and lost, win rates, won amount
+    and deal size in the reporting currency, and quota attainment against the prorated quota.
+    Counts are 0 and ratios null where nothing happened.
+-#}
+with
+
+rep_months as (
+
+    select * from {{ ref('int_rep_months') }}
+
+),
+
+deals_closed as (
+
+    select * from {{ ref('int_deals_closed') }}
+
+),
+
+quotas_prorated as (
+
+    select * from {{ ref('int_quotas_prorated') }}
+
+),
+
+deal_totals as (
+
+    select
+        rep_id,
+        month,
+        sum(case when is_won then 1 else 0 end) as deals_won,
+        sum(case when not is_won then 1 else 0 end) as deals_lost,
+        sum(case when is_won and is_zero_amount then 1 else 0 end) as deals_won_zero_amount,
+        sum(case when is_won and has_missing_rate then 1 else 0 end) as deals_won_missing_rate,
+        -- Denominator of avg_deal_size: won deals with a positive converted amount.
+        sum(
+            case when is_won and not is_zero_amount and not has_missing_rate then 1 else 0 end
+        ) as deals_won_sized,
+        sum(case when is_won and not is_zero_amount then amount_reporting end) as won_amount,
+        sum(case when not is_won and not is_zero_amount then amount_reporting end) as lost_amount
+    from deals_closed
+    group by rep_id, month
+
+),
+
+joined as (
+
+    select
+        rep_months.rep_id,
+        rep_months.month,
+        rep_months.team,
+        coalesce(deal_totals.deals_won, 0) as deals_won,
+        coalesce(deal_totals.deals_lost, 0) as deals_lost,
+        coalesce(deal_totals.deals_won_zero_amount, 0) as deals_won_zero_amount,
+        coalesce(deal_totals.deals_won_missing_rate, 0) as deals_won_missing_rate,
+        coalesce(deal_totals.deals_won_sized, 0) as deals_won_sized,
+        coalesce(deal_totals.won_amount, 0) as won_amount,
+        coalesce(deal_totals.lost_amount, 0) as lost_amount,
+        quotas_prorated.quota_amount
+    from rep_months
+    left join deal_totals
+        on rep_months.rep_id = deal_totals.rep_id
+        and rep_months.month = deal_totals.month
+    left join quotas_prorated
+        on rep_months.rep_id = quotas_prorated.rep_id
+        and rep_months.month = quotas_prorated.month
+
+),
+
+with_ratios as (
+
+    select
+        joined.*,
+        -- Open deals are not in deals_closed, so they never enter the denominator.
+        case
+            when deals_won + deals_lost > 0
+                then cast(deals_won as double) / (deals_won + deals_lost)
+        end as win_rate,
+        case
+            when won_amount + lost_amount > 0
+                then cast(won_amount as double) / cast(won_amount + lost_amount as double)
+        end as amount_weighted_win_rate,
+        case
+            when deals_won_sized > 0 then won_amount / deals_won_sized
+        end as avg_deal_size,
+        -- Attainment is undefined without a quota, for a quota of 0 or one with no exchange rate.
+        case
+            when quota_amount > 0
+                then cast(won_amount as double) / cast(quota_amount as double)
+        end as quota_attainment
+    from joined
+
+),
+
+final as (
+
+    select
+        cast(rep_id as varchar) as rep_id,
+        cast(month as date) as month,
+        cast(team as varchar) as team,
+        cast(deals_won as bigint) as deals_won,
+        cast(deals_lost as bigint) as deals_lost,
+        cast(deals_won_zero_amount as bigint) as deals_won_zero_amount,
+        cast(deals_won_missing_rate as bigint) as deals_won_missing_rate,
+        cast(win_rate as double) as win_rate,
+        cast(amount_weighted_win_rate as double) as amount_weighted_win_rate,
+        cast(won_amount as decimal(18, 2)) as won_amount,
+        cast(round(avg_deal_size, 2) as decimal(18, 2)) as avg_deal_size,
+        cast('{{ var("reporting_currency") | upper }}' as varchar) as reporting_currency,
+        cast(quota_amount as decimal(18, 2)) as quota_amount,
+        cast(quota_attainment as double) as quota_attainment,
+        -- Compares the decimal amounts rather than the double ratio, so exactly 100 % meets it.
+        cast(case when quota_amount > 0 then won_amount >= quota_amount end as boolean)
+            as met_quota
+    from with_ratios
+
+)
+
+select * from final

@@ -1,0 +1,186 @@
+{#-
+    One row per team and month with at least one employed rep, plus one row per audit month
+    with team = 'all' for the whole company. Counts and hours are sums over the rep-month
+    marts; every ratio is recomputed from those sums, never averaged from rep ratios.
+-#}
+with
+
+audit_months as (
+
+    select * from {{ ref('int_audit_months') }}
+
+),
+
+performance as (
+
+    select * from {{ ref('kpi_performance_monthly') }}
+
+),
+
+effectiveness as (
+
+    select * from {{ ref('kpi_effectiveness_monthly') }}
+
+),
+
+time_allocation as (
+
+    select * from {{ ref('rep_time_allocation_monthly') }}
+
+),
+
+efficiency as (
+
+    select * from {{ ref('kpi_efficiency_monthly') }}
+
+),
+
+rep_rows as (
+
+    select
+        performance.rep_id,
+        performance.month,
+        performance.team,
+        performance.deals_won,
+        performance.deals_lost,
+        performance.deals_won_zero_amount,
+        -- Denominator of avg_deal_size: won deals with a positive converted amount.
+        performance.deals_won
+            - performance.deals_won_zero_amount
+            - performance.deals_won_missing_rate as deals_won_sized,
+        performance.won_amount,
+        performance.quota_amount,
+        case when performance.quota_amount > 0 then 1 else 0 end as has_quota,
+        case when performance.met_quota then 1 else 0 end as has_met_quota,
+        effectiveness.calls_made,
+        effectiveness.proposals_sent,
+        effectiveness.social_selling_interactions,
+        effectiveness.meetings_held,
+        effectiveness.emails_sent,
+        time_allocation.total_hours,
+        time_allocation.selling_hours,
+        time_allocation.reclaimable_hours,
+        efficiency.content_creation_hours,
+        efficiency.content_search_hours,
+        efficiency.crm_update_hours
+    from performance
+    left join effectiveness
+        on performance.rep_id = effectiveness.rep_id
+        and performance.month = effectiveness.month
+    left join time_allocation
+        on performance.rep_id = time_allocation.rep_id
+        and performance.month = time_allocation.month
+    left join efficiency
+        on performance.rep_id = efficiency.rep_id
+        and performance.month = efficiency.month
+
+),
+
+scoped_rows as (
+
+    -- Each rep-month counts once for its team and once for 'all'. 'all' starts from the
+    -- audit months, so a month without employed reps still has a company row.
+    select
+        rep_rows.team as scope_team,
+        rep_rows.month as scope_month,
+        rep_rows.*
+    from rep_rows
+    union all
+    select
+        'all' as scope_team,
+        audit_months.month as scope_month,
+        rep_rows.*
+    from audit_months
+    left join rep_rows
+        on audit_months.month = rep_rows.month
+
+),
+
+summed as (
+
+    select
+        scope_team as team,
+        scope_month as month,
+        count(rep_id) as rep_count,
+        coalesce(sum(has_quota), 0) as reps_with_quota,
+        coalesce(sum(has_met_quota), 0) as reps_meeting_quota,
+        coalesce(sum(deals_won), 0) as deals_won,
+        coalesce(sum(deals_lost), 0) as deals_lost,
+        coalesce(sum(deals_won_zero_amount), 0) as deals_won_zero_amount,
+        coalesce(sum(deals_won_sized), 0) as deals_won_sized,
+        coalesce(sum(won_amount), 0) as won_amount,
+        -- Null when no rep of the scope has a quota, as on the rep rows.
+        sum(quota_amount) as quota_amount,
+        coalesce(sum(calls_made), 0) as calls_made,
+        coalesce(sum(proposals_sent), 0) as proposals_sent,
+        coalesce(sum(social_selling_interactions), 0) as social_selling_interactions,
+        coalesce(sum(meetings_held), 0) as meetings_held,
+        coalesce(sum(emails_sent), 0) as emails_sent,
+        coalesce(sum(total_hours), 0) as total_hours,
+        coalesce(sum(selling_hours), 0) as selling_hours,
+        coalesce(sum(content_creation_hours), 0) as content_creation_hours,
+        coalesce(sum(content_search_hours), 0) as content_search_hours,
+        coalesce(sum(crm_update_hours), 0) as crm_update_hours,
+        coalesce(sum(reclaimable_hours), 0) as reclaimable_hours
+    from scoped_rows
+    group by scope_team, scope_month
+
+),
+
+final as (
+
+    select
+        cast(team as varchar) as team,
+        cast(month as date) as month,
+        cast(rep_count as bigint) as rep_count,
+        cast(reps_with_quota as bigint) as reps_with_quota,
+        cast(reps_meeting_quota as bigint) as reps_meeting_quota,
+        cast(
+            case
+                when reps_with_quota > 0
+                    then cast(reps_meeting_quota as double) / reps_with_quota
+            end as double
+        ) as pct_reps_meeting_quota,
+        cast(deals_won as bigint) as deals_won,
+        cast(deals_lost as bigint) as deals_lost,
+        cast(deals_won_zero_amount as bigint) as deals_won_zero_amount,
+        cast(
+            case
+                when deals_won + deals_lost > 0
+                    then cast(deals_won as double) / (deals_won + deals_lost)
+            end as double
+        ) as win_rate,
+        cast(won_amount as decimal(18, 2)) as won_amount,
+        cast(
+            case
+                when deals_won_sized > 0 then round(won_amount / deals_won_sized, 2)
+            end as decimal(18, 2)
+        ) as avg_deal_size,
+        cast('{{ var("reporting_currency") | upper }}' as varchar) as reporting_currency,
+        cast(quota_amount as decimal(18, 2)) as quota_amount,
+        -- The row's own won_amount over its quota_amount, so the three columns agree.
+        cast(
+            case
+                when quota_amount > 0
+                    then cast(won_amount as double) / cast(quota_amount as double)
+            end as double
+        ) as quota_attainment,
+        cast(calls_made as bigint) as calls_made,
+        cast(proposals_sent as bigint) as proposals_sent,
+        cast(social_selling_interactions as bigint) as social_selling_interactions,
+        cast(meetings_held as bigint) as meetings_held,
+        cast(emails_sent as bigint) as emails_sent,
+        cast(total_hours as double) as total_hours,
+        cast(selling_hours as double) as selling_hours,
+        cast(
+            case when total_hours > 0 then selling_hours / total_hours end as double
+        ) as selling_time_pct,
+        cast(content_creation_hours as double) as content_creation_hours,
+        cast(content_search_hours as double) as content_search_hours,
+        cast(crm_update_hours as double) as crm_update_hours,
+        cast(reclaimable_hours as double) as reclaimable_hours
+    from summed
+
+)
+
+select * from final

@@ -1,0 +1,83 @@
+{#-
+    One row per deal: the latest version of each deal_id in raw.deals. close_month is the
+    month of closed_at in the reporting time zone, or of close_date (never shifted) when the
+    source has only a date.
+-#}
+with
+
+source_deals as (
+
+    select * from {{ source('landing', 'deals') }}
+
+),
+
+cleaned as (
+
+    select
+        trim(deal_id) as deal_id,
+        nullif(trim(account_id), '') as account_id,
+        nullif(trim(contact_id), '') as contact_id,
+        nullif(trim(owner_rep_id), '') as owner_rep_id,
+        lower(nullif(trim(stage), '')) as stage,
+        coalesce(is_closed, false) as is_closed,
+        coalesce(is_won, false) as is_won,
+        cast(amount as decimal(18, 2)) as amount,
+        upper(nullif(trim(currency), '')) as currency,
+        created_at,
+        closed_at,
+        cast(close_date as date) as close_date,
+        updated_at,
+        _source_file,
+        _record_number
+    from source_deals
+    where nullif(trim(deal_id), '') is not null
+
+),
+
+ranked as (
+
+    -- A re-export may repeat a deal. The latest updated_at wins, then the last row in file order.
+    select
+        cleaned.*,
+        row_number() over (
+            partition by deal_id
+            order by updated_at desc nulls last, _source_file desc, _record_number desc
+        ) as version_rank
+    from cleaned
+
+),
+
+final as (
+
+    select
+        deal_id,
+        account_id,
+        contact_id,
+        owner_rep_id,
+        stage,
+        is_closed,
+        -- A deal flagged won but still open is a CRM inconsistency, so it is not a win yet.
+        (is_closed and is_won) as is_won,
+        amount,
+        currency,
+        created_at,
+        closed_at,
+        close_date,
+        case
+            when closed_at is not null
+                then cast({{ dbt.date_trunc('month', to_reporting_timezone('closed_at')) }} as date)
+            when close_date is not null
+                then cast({{ dbt.date_trunc('month', 'close_date') }} as date)
+        end as close_month,
+        case
+            when closed_at is not null
+                then cast({{ to_reporting_timezone('closed_at') }} as date)
+            else close_date
+        end as closed_on,
+        updated_at
+    from ranked
+    where version_rank = 1
+
+)
+
+select * from final
