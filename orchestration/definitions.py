@@ -29,6 +29,8 @@ def build_definitions(
                 project_dir=project,
                 profiles_dir=str(project.profiles_dir),
                 dbt_executable=dbt_executable(),
+                # dbt's lines land in Dagster's log and in files, where colour codes are noise.
+                global_config_flags=["--no-use-colors"],
             ),
             **(resources or {}),
         },

@@ -1,4 +1,5 @@
 {#- Fails with each rep-month that is in int_rep_months but not in kpi_performance_monthly, or the reverse. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_performance_monthly'}}}) }}
 with
 
 rep_months as (

@@ -3,6 +3,7 @@
     rep_time_allocation_monthly differ from the sum over fct_activity_audit by more than
     rounding (1e-6 hours), or whose quadrant hours do not add up to total_hours.
 -#}
+{{ config(meta={'dagster': {'ref': {'name': 'rep_time_allocation_monthly'}}}) }}
 with
 
 allocation as (

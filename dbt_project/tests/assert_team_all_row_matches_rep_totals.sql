@@ -3,6 +3,7 @@
     of kpi_performance_monthly (reps, deals won and lost, won amount, quota), or with the sum
     of that month's team rows.
 -#}
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_team_monthly'}}}) }}
 with
 
 performance as (

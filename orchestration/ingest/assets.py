@@ -6,7 +6,6 @@ selected. Each asset's row is a landing row as the source sent it, typed, with i
 file and record number.
 """
 
-
 from pathlib import Path
 
 import dagster as dg
@@ -81,6 +80,16 @@ def load_metadata(result: LoadResult) -> dict[str, dg.MetadataValue]:
     }
 
 
+def _absent_dataset_message(dataset_name: str, landing_dir: Path, result: LoadResult) -> str:
+    reason = " ".join(result.warnings) or (
+        f"Dataset '{dataset_name}' is absent from {landing_dir}; raw.{dataset_name} is empty."
+    )
+    affected = marts_downstream_of_source(dataset_name)
+    if not affected:
+        return reason
+    return f"{reason} Marts that read it: {', '.join(affected)}."
+
+
 @dg.multi_asset(
     name="raw_landing",
     specs=[_raw_spec(ds) for ds in DATASETS],
@@ -110,18 +119,11 @@ def raw_landing(
             connection.execute("create schema if not exists raw")
             for position, ds in enumerate(selected, start=1):
                 result = load_dataset(connection, plan[ds.name])
-                for warning in result.warnings:
-                    context.log.warning(f"raw.{ds.name}: {warning}")
-                if result.is_missing:
-                    affected = marts_downstream_of_source(ds.name)
-                    context.log.warning(
-                        f"Dataset '{ds.name}' is absent from {landing_dir}; raw.{ds.name} is empty"
-                        + (
-                            f", so these marts lack its data: {', '.join(affected)}."
-                            if affected
-                            else "."
-                        )
-                    )
+                if not result.is_missing:
+                    for warning in result.warnings:
+                        context.log.warning(f"raw.{ds.name}: {warning}")
+                else:
+                    context.log.warning(_absent_dataset_message(ds.name, landing_dir, result))
                 context.log.info(
                     f"[{position}/{len(selected)}] raw.{ds.name}: {result.rows_loaded:,} rows"
                 )

@@ -6,7 +6,6 @@ gets a markdown preview of the latest month. Marts left empty are named in a war
 together with the landing datasets they lacked.
 """
 
-
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -63,14 +62,25 @@ def _row_count(connection, relation: dict) -> int | None:
         return None
 
 
-def _with_table_metadata(events: list, warehouse: WarehouseResource, log) -> Iterator:
+def _event_asset_key(event, context: dg.AssetExecutionContext) -> dg.AssetKey | None:
+    if isinstance(event, dg.Output):
+        return context.asset_key_for_output(event.output_name)
+    if isinstance(event, dg.AssetMaterialization):
+        return event.asset_key
+    return None
+
+
+def _with_table_metadata(
+    events: list, warehouse: WarehouseResource, context: dg.AssetExecutionContext
+) -> Iterator:
     """Yield dbt's events with row counts, a team preview and empty-mart warnings added."""
+    log = context.log
     translator = SalesauditDbtTranslator()
     relations = _relations_by_asset_key(translator)
     with warehouse.connect(read_only=True) as connection:
         for event in events:
-            relation = relations.get(getattr(event, "asset_key", None))
-            if relation is None or not isinstance(event, dg.Output | dg.AssetMaterialization):
+            relation = relations.get(_event_asset_key(event, context))
+            if relation is None:
                 yield event
                 continue
             metadata: dict[str, dg.MetadataValue] = {}
@@ -126,7 +136,7 @@ def salesaudit_dbt_models(
             ["build", "--vars", vars_argument(dbt_vars)], context=context, raise_on_error=False
         )
         events = list(invocation.stream())
-        yield from _with_table_metadata(events, warehouse, context.log)
+        yield from _with_table_metadata(events, warehouse, context)
     if not invocation.is_successful():
         error = invocation.get_error()
         raise dg.Failure(
