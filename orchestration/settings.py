@@ -60,17 +60,20 @@ class AuditSettings:
         except (ZoneInfoNotFoundError, ValueError) as err:
             raise ValueError(
                 f"Invalid reporting time zone {self.reporting_timezone!r}: use an IANA name "
-                "such as 'Asia/Seoul' or 'America/New_York' (SALESAUDIT_REPORTING_TIMEZONE)."
+                "such as 'Asia/Seoul' or 'America/New_York'. Set it with --timezone, "
+                "reporting.timezone in a mapping file, or SALESAUDIT_REPORTING_TIMEZONE."
             ) from err
         if not (len(self.reporting_currency) == 3 and self.reporting_currency.isalpha()):
             raise ValueError(
                 f"Invalid reporting currency {self.reporting_currency!r}: use a three-letter "
-                "ISO 4217 code such as 'KRW' or 'USD' (SALESAUDIT_REPORTING_CURRENCY)."
+                "ISO 4217 code such as 'KRW' or 'USD'. Set it with --currency, "
+                "reporting.currency in a mapping file, or SALESAUDIT_REPORTING_CURRENCY."
             )
         if not 1 <= self.fiscal_year_start_month <= 12:
             raise ValueError(
-                f"Invalid fiscal year start month {self.fiscal_year_start_month}: use 1 to 12 "
-                "(SALESAUDIT_FISCAL_YEAR_START_MONTH)."
+                f"Invalid fiscal year start month {self.fiscal_year_start_month}: use 1 to 12. "
+                "Set it with --fiscal-year-start, reporting.fiscal_year_start_month in a "
+                "mapping file, or SALESAUDIT_FISCAL_YEAR_START_MONTH."
             )
 
     @classmethod

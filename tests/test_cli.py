@@ -69,3 +69,46 @@ def test_run_missing_reps_fails_clearly(tmp_path, capsys):
     assert code == 1
     assert "raw_landing" in error
     assert "reps" in error
+
+
+def test_run_invalid_currency_no_traceback(tmp_path, capsys):
+    code = main(
+        [
+            "run",
+            "--landing",
+            str(tmp_path),
+            "--from",
+            "2017-01",
+            "--to",
+            "2017-02",
+            "--currency",
+            "euro",
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+        ]
+    )
+    error = capsys.readouterr().err
+    assert code == 2
+    assert error.startswith("error: Invalid reporting currency 'euro'")
+    assert "Traceback" not in error
+
+
+def test_run_missing_mapping_file(tmp_path, capsys):
+    code = main(
+        [
+            "run",
+            "--landing",
+            str(tmp_path),
+            "--mapping",
+            str(tmp_path / "absent.yml"),
+            "--from",
+            "2017-01",
+            "--to",
+            "2017-02",
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+        ]
+    )
+    error = capsys.readouterr().err
+    assert code == 2
+    assert "absent.yml not found" in error

@@ -4,7 +4,7 @@
     hired_on or after left_on). fct_activity_audit leaves them out, so this test makes the
     gap visible instead of dropping it silently.
 -#}
-{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'fct_activity_audit'}}}) }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'int_rep_activity_hours_monthly'}}}) }}
 
 with
 

@@ -1,4 +1,4 @@
-{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'kpi_performance_monthly'}}}) }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'int_deals_closed'}}}) }}
 {#-
     Warns with each deal closed in the audit range whose owner has no rep-month row for the
     close month: an owner missing from reps, or one not employed that month. The rep-level

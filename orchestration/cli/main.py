@@ -26,24 +26,26 @@ def _month_argument(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from err
 
 
-def _add_settings_options(parser: argparse.ArgumentParser) -> None:
+def _add_settings_options(parser: argparse.ArgumentParser, with_mapping: bool) -> None:
+    mapping = "the mapping file's reporting.{key}, else " if with_mapping else ""
     parser.add_argument(
         "--timezone",
         help="Reporting time zone (IANA name); months are calendar months in this zone. "
-        "Default: the mapping file's reporting.timezone, else SALESAUDIT_REPORTING_TIMEZONE, "
-        "else Asia/Seoul.",
+        f"Default: {mapping.format(key='timezone')}SALESAUDIT_REPORTING_TIMEZONE, else "
+        "Asia/Seoul.",
     )
     parser.add_argument(
         "--currency",
-        help="Reporting currency (ISO 4217) that amounts are converted to. Default: the mapping "
-        "file's reporting.currency, else SALESAUDIT_REPORTING_CURRENCY, else KRW.",
+        help="Reporting currency (ISO 4217) that amounts are converted to. Default: "
+        f"{mapping.format(key='currency')}SALESAUDIT_REPORTING_CURRENCY, else KRW.",
     )
     parser.add_argument(
         "--fiscal-year-start",
         type=int,
         metavar="MONTH",
-        help="First month of the fiscal year, 1 to 12 (default 1, or "
-        "SALESAUDIT_FISCAL_YEAR_START_MONTH).",
+        help="First month of the fiscal year, 1 to 12. Default: "
+        f"{mapping.format(key='fiscal_year_start_month')}SALESAUDIT_FISCAL_YEAR_START_MONTH, "
+        "else 1.",
     )
 
 
@@ -61,13 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
         "all its months, and print the latest month's team KPIs and the warehouse path.",
     )
     demo.add_argument(
-        "--seed", type=int, default=DEMO_SEED, help="Random seed of the sample company."
+        "--seed", type=int, default=DEMO_SEED, help="Random seed of the sample company (default 7)."
     )
     demo.add_argument(
         "--scale",
         type=float,
         default=DEMO_SCALE,
-        help="Size multiplier: 1.0 is about 60 reps and 250,000 activities over 12 months.",
+        help="Size multiplier (default 1.0: about 60 reps and 250,000 activities over 12 months).",
     )
     demo.add_argument(
         "--landing",
@@ -144,8 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="DuckDB file to build (default: SALESAUDIT_WAREHOUSE or data/warehouse.duckdb).",
     )
-    _add_settings_options(run)
-    _add_settings_options(demo)
+    _add_settings_options(run, with_mapping=True)
+    _add_settings_options(demo, with_mapping=False)
 
     commands.add_parser(
         "prepare-dbt",
@@ -229,8 +231,8 @@ def _command_demo(args: argparse.Namespace) -> int:
         progress=lambda line: print(f"  {line}", file=sys.stderr),
     )
     audit_settings = AuditSettings.from_env(
-        reporting_timezone=args.timezone or summary.reporting_timezone,
-        reporting_currency=args.currency or summary.reporting_currency,
+        reporting_timezone=args.timezone,
+        reporting_currency=args.currency,
         fiscal_year_start_month=args.fiscal_year_start,
     )
     request = AuditRequest(
@@ -261,7 +263,13 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return COMMANDS[args.command](args)
+    try:
+        return COMMANDS[args.command](args)
+    except ValueError as err:
+        # Invalid settings, mapping files and landing folders are found before the job
+        # starts; IngestError is a ValueError. Their messages name the value and the fix.
+        print(f"error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -13,7 +13,9 @@ import time
 
 import dagster as dg
 
-STEP_EVENTS = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE"}
+STEP_EVENTS = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"}
+# Engine messages that repeat what a step event already shows.
+REDUNDANT_PREFIXES = ("Dependencies for step",)
 
 
 class ProgressFormatter(logging.Formatter):
@@ -37,6 +39,11 @@ class ProgressFormatter(logging.Formatter):
             return f"{clock} step {self.finished_steps + 1}/{self.total_steps} started: {step}"
         seconds = time.monotonic() - self.started_at.get(step, time.monotonic())
         self.finished_steps += 1
+        if kind == "STEP_SKIPPED":
+            return (
+                f"{clock} step {self.finished_steps}/{self.total_steps} skipped: {step} "
+                "(a step it depends on failed)"
+            )
         outcome = "done" if kind == "STEP_SUCCESS" else "FAILED"
         return (
             f"{clock} step {self.finished_steps}/{self.total_steps} {outcome}: {step} "
@@ -50,6 +57,9 @@ class ProgressFilter(logging.Filter):
         event = meta.get("dagster_event")
         if event is not None:
             return event.event_type_value in STEP_EVENTS
+        message = str(meta.get("orig_message", ""))
+        if message.startswith(REDUNDANT_PREFIXES):
+            return False
         return record.levelno >= logging.INFO
 
 

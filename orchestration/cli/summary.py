@@ -36,6 +36,14 @@ def print_run_summary(request) -> None:
     print(f"Warehouse: {request.warehouse}")
 
 
+def _without_class_path(message: str) -> str:
+    """Drop a leading 'package.module.ErrorClass: ' that Dagster puts before the message."""
+    head, separator, rest = message.partition(": ")
+    if separator and " " not in head and "." in head:
+        return rest
+    return message
+
+
 def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
     """Return one message per failed step: the step key and the error it raised."""
     messages = []
@@ -49,7 +57,7 @@ def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
             and "DagsterExecutionStepExecutionError" in (error.cls_name or "")
         ):
             error = error.cause
-        text = error.message.strip() if error is not None else "unknown error"
+        text = _without_class_path(error.message.strip()) if error is not None else "unknown error"
         messages.append(f"{event.step_key}: {text}")
     return messages
 
@@ -58,7 +66,11 @@ def print_failure(result: dg.ExecuteInProcessResult, request) -> None:
     print("\nThe audit run failed.", file=sys.stderr)
     for message in failure_messages(result) or ["no step reported an error; see the log above"]:
         print(f"  {message}", file=sys.stderr)
-    print(
-        f"Warehouse (left as the last successful step wrote it): {request.warehouse}",
-        file=sys.stderr,
-    )
+    if request.warehouse.exists():
+        print(
+            f"Warehouse: {request.warehouse}. Datasets loaded before the failure are kept; "
+            "the steps after it did not run.",
+            file=sys.stderr,
+        )
+    else:
+        print(f"No warehouse was written at {request.warehouse}.", file=sys.stderr)

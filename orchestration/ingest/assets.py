@@ -87,7 +87,9 @@ def _absent_dataset_message(dataset_name: str, landing_dir: Path, result: LoadRe
     affected = marts_downstream_of_source(dataset_name)
     if not affected:
         return reason
-    return f"{reason} Marts that read it: {', '.join(affected)}."
+    return (
+        f"{reason} The figures these marts take from it are empty or zero: {', '.join(affected)}."
+    )
 
 
 @dg.multi_asset(

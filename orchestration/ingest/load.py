@@ -429,8 +429,7 @@ def _load_missing_dataset(
         else "has no landing file"
     )
     warning = (
-        f"Optional dataset {ds.name!r} {where}; {RAW_SCHEMA}.{ds.name} is empty, so the "
-        "marts that need it will be empty."
+        f"Optional dataset {ds.name!r} {where}; {RAW_SCHEMA}.{ds.name} is empty."
     )
     return LoadResult(
         dataset=ds.name, files=(), rows_loaded=0, is_missing=True, warnings=(warning,)

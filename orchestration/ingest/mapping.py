@@ -142,7 +142,7 @@ def plan_sources(
     if not landing.is_dir():
         raise IngestError(
             f"Landing folder {landing} not found. Pass the folder that holds the CSV files "
-            "(--landing), or set SALESAUDIT_LANDING_DIR."
+            "(--landing on the command line, SALESAUDIT_LANDING_DIR for the Dagster UI)."
         )
 
     if mapping_file is None:
