@@ -18,7 +18,12 @@ from orchestration.report.team_kpis import latest_team_summary, render_markdown
 from orchestration.resources import AuditSettingsResource
 from orchestration.transform.dbt_vars import audit_vars, parse_month, vars_argument
 from orchestration.transform.lineage import sources_upstream_of
-from orchestration.transform.project import dbt_project, ensure_manifest, load_manifest
+from orchestration.transform.project import (
+    dbt_project,
+    ensure_manifest,
+    load_manifest,
+    prune_invocation_dirs,
+)
 from orchestration.warehouse import WarehouseResource
 
 TEAM_MART = "kpi_team_monthly"
@@ -137,6 +142,7 @@ def salesaudit_dbt_models(
         )
         events = list(invocation.stream())
         yield from _with_table_metadata(events, warehouse, context)
+    prune_invocation_dirs(context.op_def.name)
     if not invocation.is_successful():
         error = invocation.get_error()
         raise dg.Failure(

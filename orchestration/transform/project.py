@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from functools import cache
@@ -66,6 +67,27 @@ def ensure_manifest() -> Path:
     if os.environ.get("DAGSTER_IS_DEV_CLI") or not project.manifest_path.exists():
         prepare_manifest()
     return project.manifest_path
+
+
+def prune_invocation_dirs(prefix: str, keep: int = 10) -> list[Path]:
+    """Delete all but the newest `keep` dbt target folders that dagster-dbt made for `prefix`.
+
+    dagster-dbt writes each invocation's artifacts to a new folder named after the op under
+    DBT_TARGET_PATH (default: the project's target/), so a scheduled audit would otherwise
+    fill the disk. Returns the deleted folders.
+    """
+    base = Path(os.environ.get("DBT_TARGET_PATH") or dbt_project().target_path)
+    if not base.is_absolute():
+        base = dbt_project().project_dir / base
+    folders = sorted(
+        (path for path in base.glob(f"{prefix}-*") if path.is_dir()),
+        key=lambda path: path.stat().st_mtime,
+        reverse=True,
+    )
+    stale = folders[keep:]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return stale
 
 
 @cache

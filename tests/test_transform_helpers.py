@@ -1,0 +1,67 @@
+"""Pure helpers of the transform domain: dbt vars, month parsing, target-folder pruning."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import date
+
+import pytest
+
+from orchestration.settings import AuditSettings
+from orchestration.transform.dbt_vars import audit_vars, parse_month
+from orchestration.transform.project import prune_invocation_dirs
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2017-01", date(2017, 1, 1)),
+        ("2024-12-01", date(2024, 12, 1)),
+        (" 2025-03 ", date(2025, 3, 1)),
+    ],
+)
+def test_parse_month_valid(text, expected):
+    assert parse_month(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2017-13", "17-01", "2017/01", "", "January"])
+def test_parse_month_invalid(text):
+    with pytest.raises(ValueError, match="use YYYY-MM"):
+        parse_month(text)
+
+
+def test_audit_vars_carry_settings():
+    settings = AuditSettings(reporting_timezone="America/New_York", reporting_currency="USD")
+    dbt_vars = audit_vars(settings, date(2017, 1, 1), date(2017, 12, 1))
+    assert dbt_vars["reporting_timezone"] == "America/New_York"
+    assert dbt_vars["reporting_currency"] == "USD"
+    assert dbt_vars["audit_start_month"] == "2017-01-01"
+    assert dbt_vars["audit_end_month"] == "2017-12-01"
+
+
+def test_audit_vars_open_range_is_empty():
+    dbt_vars = audit_vars(AuditSettings())
+    assert dbt_vars["audit_start_month"] == ""
+    assert dbt_vars["audit_end_month"] == ""
+
+
+def test_audit_vars_reject_reversed_range():
+    with pytest.raises(ValueError, match="starts after it ends"):
+        audit_vars(AuditSettings(), date(2017, 5, 1), date(2017, 1, 1))
+
+
+def test_prune_keeps_newest_folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path))
+    now = time.time()
+    for index in range(5):
+        folder = tmp_path / f"salesaudit_dbt_models-{index}"
+        folder.mkdir()
+        os.utime(folder, (now + index, now + index))
+    (tmp_path / "other_op-1").mkdir()
+
+    deleted = prune_invocation_dirs("salesaudit_dbt_models", keep=2)
+
+    remaining = sorted(path.name for path in tmp_path.iterdir())
+    assert len(deleted) == 3
+    assert remaining == ["other_op-1", "salesaudit_dbt_models-3", "salesaudit_dbt_models-4"]
