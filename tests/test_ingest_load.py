@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -195,64 +198,205 @@ def test_missing_required_column_message(tmp_path):
     assert "Add the column, or map it in a mapping file under datasets.deals.columns" in message
 
 
-def test_missing_required_column_suggests_delimiter(tmp_path):
+def test_native_semicolon_file_detected(tmp_path):
     landing = tmp_path / "landing"
     write(landing / "reps.csv", "rep_id;rep_name\n1;Kim\n")
-    with pytest.raises(IngestError, match="may use ';' as its delimiter"):
+    connection, result = load_one(landing, tmp_path / "w.duckdb", "reps")
+    assert result.rows_loaded == 1
+    assert connection.execute("select rep_name from raw.reps").fetchone()[0] == "Kim"
+
+
+def test_native_tab_file_detected(tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "reps.csv", "rep_id\trep_name\n1\tKim, Minjun\n")
+    connection, _ = load_one(landing, tmp_path / "w.duckdb", "reps")
+    assert connection.execute("select rep_name from raw.reps").fetchone()[0] == "Kim, Minjun"
+
+
+def test_missing_required_column_suggests_delimiter(tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "reps.csv", "rep_id|rep_name\n1|Kim\n")
+    with pytest.raises(IngestError, match="may use '\\|' as its delimiter"):
         load_one(landing, tmp_path / "w.duckdb", "reps")
 
 
-def test_invalid_value_names_record_and_column(tmp_path):
+def quarantined(connection: duckdb.DuckDBPyConnection, dataset_name: str) -> list[tuple]:
+    return connection.execute(
+        "select _record_number, _line_number, rule, column_name, reason, original_values "
+        f'from quarantine."{dataset_name}" order by _source_file, _record_number'
+    ).fetchall()
+
+
+def test_invalid_value_quarantined_with_reason(tmp_path):
     landing = tmp_path / "landing"
     rows = "".join(f"D{n},,,R1,open,false,false,{n}.00,KRW,,,,\n" for n in range(1, 5))
     bad = 'D5,,,R1,open,false,false,"12,50",KRW,,,,\n'
-    path = write(landing / "deals.csv", DEALS_HEADER + rows + bad + bad)
-    with pytest.raises(IngestError) as caught:
-        load_one(landing, tmp_path / "w.duckdb", "deals")
-    message = str(caught.value)
-    assert f"Landing file {path}, record 5" in message
-    assert "column 'amount'" in message
-    assert "'12,50'" in message
-    assert "'.' as the decimal separator" in message
-    assert "The file has 2 records with invalid values" in message
+    write(landing / "deals.csv", DEALS_HEADER + rows + bad + bad.replace("D5", "D6"))
+    connection, result = load_one(landing, tmp_path / "w.duckdb", "deals")
+    rows_quarantined = quarantined(connection, "deals")
+    record, line, rule, column, reason, original = rows_quarantined[0]
+    assert result.rows_loaded == 4
+    assert result.rows_quarantined == 2
+    assert result.rows_read == 6
+    assert result.quarantine_reasons == {"deals.amount.type": 2}
+    assert (record, line, rule, column) == (5, 6, "deals.amount.type", "amount")
+    assert "Column 'amount' (source column 'amount'): value '12,50' is not a decimal" in reason
+    assert "'.' as the decimal separator" in reason
+    assert json.loads(original)["amount"] == "12,50"
+    assert json.loads(original)["deal_id"] == "D5"
+
+
+def test_invalid_values_keep_other_rows(tmp_path):
+    landing = tmp_path / "landing"
+    write(
+        landing / "deals.csv",
+        DEALS_HEADER + "D1,,,R1,open,false,false,5,,,,,\nD2,,,R1,open,no,nope,,,,,,\n"
+        "D3,,,R1,open,false,false,6,,,,,\n",
+    )
+    connection, _ = load_one(landing, tmp_path / "w.duckdb", "deals")
+    loaded = connection.execute(
+        "select deal_id, _record_number from raw.deals order by _record_number"
+    ).fetchall()
+    assert loaded == [("D1", 1), ("D3", 3)]
 
 
 def test_invalid_timestamp_names_format_fix(tmp_path):
     landing = tmp_path / "landing"
     write(landing / "deals.csv", DEALS_HEADER + "D1,,,R1,open,false,false,,,31/01/2024,,,\n")
-    with pytest.raises(IngestError, match="column 'created_at'.*set timestamp_format"):
-        load_one(landing, tmp_path / "w.duckdb", "deals")
+    connection, _ = load_one(landing, tmp_path / "w.duckdb", "deals")
+    _, _, rule, _, reason, _ = quarantined(connection, "deals")[0]
+    assert rule == "deals.created_at.type"
+    assert "'31/01/2024' is not a timestamp" in reason
+    assert "set timestamp_format" in reason
 
 
 def test_integer_rejects_fraction(tmp_path):
     landing = tmp_path / "landing"
     write(landing / "accounts.csv", "account_id,employees\nA1,12.0\nA2,12.5\n")
-    with pytest.raises(IngestError, match="record 2.*column 'employees'.*'12.5'"):
-        load_one(landing, tmp_path / "w.duckdb", "accounts")
+    connection, _ = load_one(landing, tmp_path / "w.duckdb", "accounts")
+    record, _, rule, _, reason, _ = quarantined(connection, "accounts")[0]
+    assert (record, rule) == (2, "accounts.employees.type")
+    assert "'12.5' is not a whole number" in reason
+    assert connection.execute("select employees from raw.accounts").fetchall() == [(12,)]
 
 
 def test_boolean_rejects_unknown_text(tmp_path):
     landing = tmp_path / "landing"
     write(landing / "deals.csv", DEALS_HEADER + "D1,,,R1,open,maybe,false,,,,,,\n")
-    with pytest.raises(IngestError, match="column 'is_closed'.*'maybe'"):
-        load_one(landing, tmp_path / "w.duckdb", "deals")
+    connection, _ = load_one(landing, tmp_path / "w.duckdb", "deals")
+    _, _, rule, column, reason, _ = quarantined(connection, "deals")[0]
+    assert (rule, column) == ("deals.is_closed.type", "is_closed")
+    assert "'maybe' is not a boolean" in reason
+
+
+def test_two_invalid_columns_one_quarantine_row(tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "deals.csv", DEALS_HEADER + "D1,,,R1,open,maybe,nope,x,,,,,\n")
+    connection, result = load_one(landing, tmp_path / "w.duckdb", "deals")
+    rows = quarantined(connection, "deals")
+    assert result.rows_quarantined == 1
+    assert rows[0][2] == "deals.is_closed.type"
+    assert "'nope' is not a boolean" in rows[0][4]
+    assert "'x' is not a decimal number" in rows[0][4]
+
+
+def test_long_bad_value_shortened_in_reason(tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "accounts.csv", f"account_id,employees\nA1,{'9x' * 500}\n")
+    connection, _ = load_one(landing, tmp_path / "w.duckdb", "accounts")
+    _, _, _, _, reason, original = quarantined(connection, "accounts")[0]
+    assert "9x9x..." in reason
+    assert len(reason) < 500
+    assert json.loads(original)["employees"] == "9x" * 500
+
+
+def test_quarantine_line_numbers_follow_quoted_breaks(tmp_path):
+    landing = tmp_path / "landing"
+    write(
+        landing / "deals.csv",
+        DEALS_HEADER + 'D1,,,R1,"open\nand\nwaiting",false,false,5,,,,,\n'
+        "\nD2,,,R1,open,maybe,false,,,,,,\n",
+    )
+    connection, _ = load_one(landing, tmp_path / "w.duckdb", "deals")
+    record, line, *_ = quarantined(connection, "deals")[0]
+    assert (record, line) == (2, 6)
+
+
+def test_superseded_latest_updated_at_wins(tmp_path):
+    landing = tmp_path / "landing"
+    write(
+        landing / "reps.csv",
+        REPS_HEADER + "R1,New,,,,,,,2024-03-01\nR1,Old,,,,,,,2024-01-01\n"
+        "R1,Undated,,,,,,,\nR2,Only,,,,,,,\n",
+    )
+    connection, result = load_one(landing, tmp_path / "w.duckdb", "reps")
+    names = connection.execute("select rep_name from raw.reps order by rep_id").fetchall()
+    rows = quarantined(connection, "reps")
+    assert names == [("New",), ("Only",)]
+    assert result.quarantine_reasons == {"reps.superseded": 2}
+    assert [(row[0], row[1], row[2]) for row in rows] == [
+        (2, 3, "reps.superseded"),
+        (3, 4, "reps.superseded"),
+    ]
+    assert "Superseded by record 1 of" in rows[0][4]
+    assert json.loads(rows[0][5])["rep_name"] == "Old"
+
+
+def test_superseded_tie_last_in_file_order_wins(tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "reps" / "b.csv", REPS_HEADER + "R1,B1,,,,,,,\nR1,B2,,,,,,,\n")
+    write(landing / "reps" / "a.csv", REPS_HEADER + "R1,A1,,,,,,,\n")
+    connection, result = load_one(landing, tmp_path / "w.duckdb", "reps")
+    assert connection.execute("select rep_name from raw.reps").fetchall() == [("B2",)]
+    assert result.rows_read == 3
+    assert result.rows_quarantined == 2
+
+
+def test_null_key_never_superseded(tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "quotas.csv", "rep_id,month,quota_amount,currency\nR1,,5,KRW\nR1,,6,KRW\n")
+    _, result = load_one(landing, tmp_path / "w.duckdb", "quotas")
+    assert result.rows_loaded == 2
+
+
+def test_rerun_replaces_quarantine_rows(tmp_path):
+    landing = tmp_path / "landing"
+    path = write(landing / "deals.csv", DEALS_HEADER + "D1,,,R1,open,maybe,false,,,,,,\n")
+    database = tmp_path / "w.duckdb"
+    connection, _ = load_one(landing, database, "deals")
+    load_dataset(connection, plan_sources(landing)["deals"])
+    assert len(quarantined(connection, "deals")) == 1
+    write(path, DEALS_HEADER + "D1,,,R1,open,false,false,,,,,,\n")
+    load_dataset(connection, plan_sources(landing)["deals"])
+    assert quarantined(connection, "deals") == []
+
+
+def test_run_id_recorded(tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "deals.csv", DEALS_HEADER + "D1,,,R1,open,maybe,false,,,,,,\n")
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    load_dataset(connection, plan_sources(landing)["deals"], run_id="run-7")
+    run_ids = connection.execute("select run_id from quarantine.deals").fetchall()
+    assert run_ids == [("run-7",)]
 
 
 def test_failed_load_keeps_previous_table(tmp_path):
     landing = tmp_path / "landing"
     database = tmp_path / "w.duckdb"
-    path = write(landing / "deals.csv", DEALS_HEADER + "D1,,,R1,open,false,false,5,,,,,\n")
+    path = write(landing / "deals.csv", DEALS_HEADER + "D1,,,R1,open,maybe,false,5,,,,,\n")
     connection, _ = load_one(landing, database, "deals")
     connection.close()
-    write(path, DEALS_HEADER + "D1,,,R1,open,false,false,5,,,,,\nD2,,,R1,open,no,nope,,,,,,\n")
+    write(path, DEALS_HEADER + "D1,,,R1,open,false,false,5,,,,,\nD2,,,R1,open,no,no,,,,,,,extra\n")
     with pytest.raises(IngestError):
         load_one(landing, database, "deals")
     with duckdb.connect(str(database)) as connection:
-        assert connection.execute("select deal_id from raw.deals").fetchall() == [("D1",)]
+        assert connection.execute("select count(*) from raw.deals").fetchone()[0] == 0
+        assert len(quarantined(connection, "deals")) == 1
         tables = connection.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw'"
+            "select table_schema, table_name from information_schema.tables "
+            "where table_name like 'deals%' order by all"
         ).fetchall()
-        assert tables == [("deals",)]
+        assert tables == [("quarantine", "deals"), ("raw", "deals")]
 
 
 def test_record_numbers_follow_file_order(tmp_path):
@@ -303,14 +447,16 @@ def test_header_only_file_loads_no_rows(tmp_path):
     assert not result.is_missing
 
 
-def test_not_utf8_file_raises(tmp_path):
+def test_not_utf8_nor_cp949_raises_with_offset(tmp_path):
     landing = tmp_path / "landing"
     path = landing / "reps.csv"
     path.parent.mkdir(parents=True)
     path.write_bytes("rep_id,rep_name\n1,Jos\xe9\n".encode("latin-1"))
-    with pytest.raises(IngestError, match="is not UTF-8 text") as caught:
+    with pytest.raises(IngestError) as caught:
         load_one(landing, tmp_path / "w.duckdb", "reps")
-    assert isinstance(caught.value.__cause__, UnicodeDecodeError)
+    message = str(caught.value)
+    assert f"Landing file {path} is neither UTF-8 nor CP949 text" in message
+    assert "byte offset 21" in message
 
 
 def test_zip_file_raises(tmp_path):
@@ -318,19 +464,98 @@ def test_zip_file_raises(tmp_path):
     path = landing / "reps.csv"
     path.parent.mkdir(parents=True)
     path.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5\x8c\xfe")
-    with pytest.raises(IngestError, match=f"Landing file {path} is not UTF-8 text"):
+    with pytest.raises(IngestError, match=f"Landing file {path} contains a NUL byte"):
         load_one(landing, tmp_path / "w.duckdb", "reps")
 
 
-def test_not_utf8_after_header_chains_duckdb_error(tmp_path):
+def ascii_rows(count: int) -> bytes:
+    return "".join(f"{number},Rep {number}\n" for number in range(count)).encode()
+
+
+def test_invalid_byte_after_sample_raises_with_offset(tmp_path):
     landing = tmp_path / "landing"
     path = landing / "reps.csv"
     path.parent.mkdir(parents=True)
-    rows = "".join(f"{number},Rep {number}\n" for number in range(5000))
-    path.write_bytes(("rep_id,rep_name\n" + rows).encode() + "9,Jos\xe9\n".encode("latin-1"))
-    with pytest.raises(IngestError, match=f"Landing file {path} could not be read") as caught:
+    head = b"rep_id,rep_name\n" + ascii_rows(120_000)
+    path.write_bytes(head + "9,Jos\xe9\n".encode("latin-1"))
+    with pytest.raises(IngestError) as caught:
         load_one(landing, tmp_path / "w.duckdb", "reps")
-    assert isinstance(caught.value.__cause__, duckdb.Error)
+    assert f"Landing file {path} is not valid UTF-8 text" in str(caught.value)
+    assert f"byte offset {len(head) + 5}" in str(caught.value)
+
+
+def test_cp949_after_ascii_sample_loads(tmp_path):
+    landing = tmp_path / "landing"
+    path = landing / "reps.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"rep_id,rep_name\n" + ascii_rows(120_000) + "R9,김민준\n".encode("cp949"))
+    connection, result = load_one(landing, tmp_path / "w.duckdb", "reps")
+    assert result.rows_loaded == 120_001
+    name = connection.execute("select rep_name from raw.reps where rep_id = 'R9'").fetchone()[0]
+    assert name == "김민준"
+
+
+def test_declared_utf8_not_redetected(tmp_path):
+    landing = tmp_path / "landing"
+    path = landing / "reps.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"rep_id,rep_name\n" + ascii_rows(120_000) + "R9,김민준\n".encode("cp949"))
+    source = replace(plan_sources(landing)["reps"], encoding="utf-8")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
+        with pytest.raises(IngestError, match="is not valid UTF-8 text after its first part"):
+            load_dataset(connection, source)
+
+
+def test_cp949_file_detected_and_loaded(tmp_path):
+    landing = tmp_path / "landing"
+    path = landing / "reps.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes("rep_id,rep_name,team\nR1,김민준,서울 1팀\nR2,이서연,부산\n".encode("cp949"))
+    connection, result = load_one(landing, tmp_path / "w.duckdb", "reps")
+    rows = connection.execute("select rep_name, team from raw.reps order by rep_id").fetchall()
+    assert rows == [("김민준", "서울 1팀"), ("이서연", "부산")]
+    assert result.rows_read == 2
+
+
+def test_transcoded_copy_deleted(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    landing = tmp_path / "landing"
+    path = landing / "reps.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes("rep_id,rep_name\nR1,김민준\n".encode("cp949"))
+    load_one(landing, tmp_path / "w.duckdb", "reps")
+    assert list((tmp_path / "scratch").iterdir()) == []
+
+
+def test_utf8_bom_stripped_from_header(tmp_path):
+    landing = tmp_path / "landing"
+    path = landing / "reps.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes("\ufeffrep_id,rep_name\nR1,Kim\n".encode())
+    connection, _ = load_one(landing, tmp_path / "w.duckdb", "reps")
+    assert connection.execute("select rep_id from raw.reps").fetchone()[0] == "R1"
+
+
+def test_utf16_file_loaded(tmp_path):
+    landing = tmp_path / "landing"
+    path = landing / "reps.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes("rep_id\trep_name\nR1\t김민준\n".encode("utf-16"))
+    connection, _ = load_one(landing, tmp_path / "w.duckdb", "reps")
+    assert connection.execute("select rep_name from raw.reps").fetchone()[0] == "김민준"
+
+
+def test_field_over_default_line_limit_loads(tmp_path):
+    landing = tmp_path / "landing"
+    long_text = "x" * 3_000_000
+    write(landing / "reps.csv", f"rep_id,rep_name\nR1,{long_text}\nR2,Kim\n")
+    connection, result = load_one(landing, tmp_path / "w.duckdb", "reps")
+    lengths = connection.execute(
+        "select length(rep_name) from raw.reps order by _record_number"
+    ).fetchall()
+    assert result.rows_loaded == 2
+    assert lengths == [(3_000_000,), (3,)]
 
 
 def test_ragged_row_names_line(tmp_path):
@@ -342,8 +567,15 @@ def test_ragged_row_names_line(tmp_path):
 
 def test_empty_file_raises(tmp_path):
     landing = tmp_path / "landing"
-    write(landing / "reps.csv", "")
-    with pytest.raises(IngestError, match="is empty"):
+    path = write(landing / "reps.csv", "")
+    with pytest.raises(IngestError, match=f"Landing file {path} is empty \\(0 bytes\\)"):
+        load_one(landing, tmp_path / "w.duckdb", "reps")
+
+
+def test_blank_first_line_raises(tmp_path):
+    landing = tmp_path / "landing"
+    write(landing / "reps.csv", "\nrep_id\nR1\n")
+    with pytest.raises(IngestError, match="has no header row"):
         load_one(landing, tmp_path / "w.duckdb", "reps")
 
 

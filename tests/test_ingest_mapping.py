@@ -170,7 +170,7 @@ def test_mapped_absent_dataset_warning_names_mapping(mapped):
     assert "not mapped in" in results["activities"].warnings[0]
 
 
-def test_unmapped_value_without_default_raises(tmp_path):
+def test_unmapped_value_without_default_quarantined(tmp_path):
     landing, mapping_file = export_landing(tmp_path)
     write(
         landing / "exports" / "deals_2024.csv",
@@ -178,13 +178,15 @@ def test_unmapped_value_without_default_raises(tmp_path):
     )
     source = plan_sources(landing, mapping_file)["deals"]
     with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
-        with pytest.raises(IngestError) as caught:
-            load_dataset(connection, source)
-    message = str(caught.value)
-    assert "record 4" in message
-    assert "column 'is_closed'" in message
-    assert "'On Hold'" in message
-    assert "datasets.deals.values.is_closed.map" in message
+        result = load_dataset(connection, source)
+        rule, reason = connection.execute(
+            "select rule, reason from quarantine.deals where _record_number = 4"
+        ).fetchone()
+    assert result.rows_loaded == 3
+    assert rule == "deals.is_closed.type"
+    assert "Column 'is_closed'" in reason
+    assert "'On Hold' is not in the value map" in reason
+    assert "datasets.deals.values.is_closed.map" in reason
 
 
 def test_missing_reps_mapping_raises(tmp_path):
@@ -291,3 +293,67 @@ def test_error_missing_mapping_file(tmp_path):
 def test_error_invalid_reporting_currency(tmp_path):
     message = plan_error(tmp_path, MAPPING.replace("currency: krw", "currency: won!"))
     assert "key reporting.currency: invalid currency 'won!'" in message
+
+
+def test_error_unknown_encoding(tmp_path):
+    mapping = MAPPING.replace('    delimiter: ";"\n', '    delimiter: ";"\n    encoding: klingon\n')
+    message = plan_error(tmp_path, mapping)
+    assert "key datasets.deals.encoding: unknown encoding 'klingon'" in message
+
+
+def test_error_invalid_decimal_separator(tmp_path):
+    mapping = MAPPING.replace("  timezone: Asia/Seoul\n  date", '  decimal_separator: ";"\n  date')
+    message = plan_error(tmp_path, mapping)
+    assert "key source.decimal_separator: invalid decimal separator ';'" in message
+
+
+def test_error_excel_serial_dates_not_boolean(tmp_path):
+    mapping = MAPPING.replace("  timezone: Asia/Seoul\n  date", "  excel_serial_dates: 1\n  date")
+    message = plan_error(tmp_path, mapping)
+    assert "key source.excel_serial_dates: invalid value 1" in message
+
+
+def test_source_options_reach_dataset(tmp_path):
+    mapping = MAPPING.replace(
+        "  timezone: Asia/Seoul\n  date",
+        '  encoding: euc-kr\n  decimal_separator: ","\n  excel_serial_dates: true\n'
+        "  timezone: Asia/Seoul\n  date",
+    )
+    landing, mapping_file = export_landing(tmp_path, mapping)
+    source = plan_sources(landing, mapping_file)["deals"]
+    assert source.encoding == "euc_kr"
+    assert source.decimal_separator == ","
+    assert source.excel_serial_dates is True
+
+
+def test_mapped_cp949_decimal_comma_excel_dates(tmp_path):
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / "reps.csv").write_bytes(
+        "담당자;입사일;변경\n김민준;45322;45322,75\n이서연;2024-02-01;\n".encode("cp949")
+    )
+    (landing / "quotas.csv").write_bytes(
+        "담당자;월;목표\n김민준;45292;1.234.567,50\n".encode("cp949")
+    )
+    mapping_file = write(
+        tmp_path / "mapping.yml",
+        'source:\n  encoding: cp949\n  delimiter: ";"\n  decimal_separator: ","\n'
+        "  excel_serial_dates: true\n  timezone: Asia/Seoul\n"
+        "datasets:\n"
+        "  reps:\n    files: reps.csv\n"
+        "    columns: {rep_id: 담당자, rep_name: 담당자, hired_on: 입사일, updated_at: 변경}\n"
+        "  quotas:\n    files: quotas.csv\n"
+        "    columns: {rep_id: 담당자, month: 월, quota_amount: 목표}\n"
+        "    constants: {currency: KRW}\n",
+    )
+    sources = plan_sources(landing, mapping_file)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
+        load_dataset(connection, sources["reps"])
+        load_dataset(connection, sources["quotas"])
+        reps = connection.execute(
+            "select rep_name, hired_on, updated_at from raw.reps order by _record_number"
+        ).fetchall()
+        quota = connection.execute("select month, quota_amount from raw.quotas").fetchone()
+    assert reps[0] == ("김민준", date(2024, 1, 31), datetime(2024, 1, 31, 9, 0))
+    assert reps[1] == ("이서연", date(2024, 2, 1), None)
+    assert quota == (date(2024, 1, 1), Decimal("1234567.50"))

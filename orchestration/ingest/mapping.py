@@ -16,6 +16,9 @@ source:                         # defaults for every dataset below
   date_format: "%m/%d/%Y"       # strptime format of date columns; omit for ISO 8601
   timestamp_format: "%m/%d/%Y %H:%M"  # strptime format of timestamp columns; omit for ISO 8601
   delimiter: ","                # one character; "\\t" for tab-separated files
+  encoding: cp949               # Python codec name; omit to detect UTF-8 or CP949 per file
+  decimal_separator: ","        # "." (default) or ","; with ",", "1.234,50" is 1234.50
+  excel_serial_dates: true      # read numbers such as 45322 in date columns as Excel dates
 datasets:
   deals:                        # a canonical dataset name
     files: sales_pipeline.csv   # path or glob relative to the landing folder, or a list of them
@@ -45,6 +48,10 @@ Rules:
   values like those: `"Yes": true`.
 - Datasets the file does not mention are absent: optional ones load as empty tables, and a
   missing `reps` dataset is an error.
+- `encoding` is any Python codec name; without it each file is detected as UTF-8, CP949
+  or UTF-16 (orchestration.ingest.encoding).
+- `decimal_separator: ","` reads "1.234,50" as 1234.50; `excel_serial_dates` reads numbers
+  in date and timestamp columns as Excel serial dates (1900 date system).
 
 To add a key: extend the matching `_*_KEYS` set and `_parse_dataset` (or `_parse_source`),
 then describe it above and in examples/maven_crm/README.md.
@@ -70,6 +77,7 @@ from orchestration.ingest.datasets import (
     RATE,
     Dataset,
 )
+from orchestration.ingest.encoding import detect_encoding, normalize_encoding
 from orchestration.ingest.errors import IngestError
 from orchestration.ingest.sources import (
     DatasetSource,
@@ -86,7 +94,15 @@ MAPPING_VERSION = 1
 
 _TOP_KEYS = {"version", "reporting", "source", "datasets"}
 _REPORTING_KEYS = {"currency", "timezone", "fiscal_year_start_month"}
-_SOURCE_KEYS = {"timezone", "date_format", "timestamp_format", "delimiter"}
+_SOURCE_KEYS = {
+    "timezone",
+    "date_format",
+    "timestamp_format",
+    "delimiter",
+    "encoding",
+    "decimal_separator",
+    "excel_serial_dates",
+}
 _DATASET_KEYS = _SOURCE_KEYS | {
     "files",
     "columns",
@@ -115,6 +131,9 @@ class DatasetMapping:
     date_format: str | None = None
     timestamp_format: str | None = None
     delimiter: str = ","
+    encoding: str | None = None
+    decimal_separator: str = "."
+    excel_serial_dates: bool = False
 
 
 @dataclass(frozen=True)
@@ -228,7 +247,7 @@ def mapped_source(
     explicit = dict(entry.columns)
     derived = set(entry.constants) | set(entry.values)
     for path in files:
-        header = read_csv_header(path, entry.delimiter)
+        header = read_csv_header(path, entry.delimiter, detect_encoding(path, entry.encoding))
         for canonical, source_column in explicit.items():
             _require_header(
                 mapping_path,
@@ -273,6 +292,9 @@ def mapped_source(
         multipliers=dict(entry.multipliers),
         mapping_file=mapping_path,
         ignore_columns=frozenset(entry.ignore_columns),
+        encoding=entry.encoding,
+        decimal_separator=entry.decimal_separator,
+        excel_serial_dates=entry.excel_serial_dates,
     )
 
 
@@ -409,7 +431,44 @@ def _source_options(path: Path, key: str, node: dict) -> dict[str, object]:
                 'Use one character other than a quote or line break, e.g. "," or ";" or "\\t".',
             )
         options["delimiter"] = delimiter
+    if "encoding" in node:
+        options["encoding"] = _encoding(path, f"{key}.encoding", node["encoding"])
+    if "decimal_separator" in node:
+        separator = node["decimal_separator"]
+        if separator not in (".", ","):
+            raise _error(
+                path,
+                f"{key}.decimal_separator",
+                f"invalid decimal separator {separator!r}",
+                'Use "." (1234.50) or "," (1234,50 or 1.234,50).',
+            )
+        options["decimal_separator"] = separator
+    if "excel_serial_dates" in node:
+        flag = node["excel_serial_dates"]
+        if not isinstance(flag, bool):
+            raise _error(
+                path,
+                f"{key}.excel_serial_dates",
+                f"invalid value {flag!r}",
+                "Use true or false.",
+            )
+        options["excel_serial_dates"] = flag
     return options
+
+
+def _encoding(path: Path, key: str, value: object) -> str:
+    try:
+        if not isinstance(value, str):
+            raise LookupError(value)
+        return normalize_encoding(value)
+    except LookupError as err:
+        raise _error(
+            path,
+            key,
+            f"unknown encoding {value!r}",
+            "Use a Python codec name such as utf-8, cp949 or euc-kr, or omit the key "
+            "to detect UTF-8 or CP949.",
+        ) from err
 
 
 def _parse_dataset(
@@ -453,6 +512,9 @@ def _parse_dataset(
         date_format=options.get("date_format"),  # type: ignore[arg-type]
         timestamp_format=options.get("timestamp_format"),  # type: ignore[arg-type]
         delimiter=options.get("delimiter", ","),  # type: ignore[arg-type]
+        encoding=options.get("encoding"),  # type: ignore[arg-type]
+        decimal_separator=options.get("decimal_separator", "."),  # type: ignore[arg-type]
+        excel_serial_dates=options.get("excel_serial_dates", False),  # type: ignore[arg-type]
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from orchestration.ingest.datasets import DATASETS, DATASETS_BY_NAME, Dataset
+from orchestration.ingest.encoding import UTF8, normalize_encoding
 from orchestration.ingest.errors import IngestError
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,13 @@ class DatasetSource:
     given in millions, say). `mapping_file` is set when a mapping file described the
     source, so that error messages can point to it; `ignore_columns` are source headers
     that are dropped without a warning.
+
+    `encoding` is a Python codec name, or None to detect each file's encoding (see
+    `orchestration.ingest.encoding`). With `detect_delimiter` (the native layout), a file
+    whose header line has no comma but a semicolon or a tab uses that as its delimiter.
+    `decimal_separator` is "." or ","; with ",", a "." (or a space) separates thousands.
+    `excel_serial_dates` reads whole and fractional numbers in date and timestamp columns
+    as Excel serial dates (1900 date system).
     """
 
     dataset: str
@@ -62,6 +70,10 @@ class DatasetSource:
     multipliers: Mapping[str, float] = field(default_factory=dict)
     mapping_file: Path | None = None
     ignore_columns: frozenset[str] = frozenset()
+    encoding: str | None = None
+    detect_delimiter: bool = False
+    decimal_separator: str = "."
+    excel_serial_dates: bool = False
 
     @property
     def is_missing(self) -> bool:
@@ -89,6 +101,7 @@ def native_source(landing_dir: Path, dataset: Dataset, timezone: str) -> Dataset
         timezone=timezone,
         date_format=None,
         timestamp_format=None,
+        detect_delimiter=True,
     )
 
 
@@ -116,33 +129,66 @@ def native_files(landing_dir: Path, dataset_name: str) -> tuple[Path, ...]:
     return folder_files
 
 
-def read_csv_header(path: Path, delimiter: str = ",") -> tuple[str, ...]:
+def read_csv_header(path: Path, delimiter: str = ",", encoding: str = UTF8) -> tuple[str, ...]:
     """Return the column names of a CSV file's first record, with surrounding spaces removed.
 
-    Only the header record is read. Raises IngestError when the file is missing, empty,
-    not UTF-8 text or not parseable as CSV with `delimiter` and double-quote quoting.
+    Only the header record is read, with `encoding` (a UTF-8 byte order mark is dropped).
+    Raises IngestError when the file is missing, empty, not text in `encoding` or not
+    parseable as CSV with `delimiter` and double-quote quoting.
     """
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with _open_text(path, encoding) as handle:
             reader = csv.reader(handle, delimiter=delimiter, quotechar='"', strict=True)
             header = next(reader, None)
     except FileNotFoundError as err:
         raise IngestError(f"Landing file {path} not found.") from err
     except UnicodeDecodeError as err:
         raise IngestError(
-            f"Landing file {path} is not UTF-8 text ({err.reason} at byte {err.start}). "
-            "Export it again as UTF-8 CSV."
+            f"Landing file {path} is not valid {encoding} text in its header "
+            f"({err.reason} at byte {err.start}). Export it again as CSV UTF-8, or set "
+            "`encoding` for the dataset in a mapping file."
         ) from err
     except (csv.Error, OSError) as err:
         raise IngestError(
             f"Landing file {path} could not be read as a CSV file with delimiter "
             f"{delimiter!r}: {err}. Check that it is a CSV export and that the delimiter is right."
         ) from err
+    if header is None and path.stat().st_size == 0:
+        raise IngestError(
+            f"Landing file {path} is empty (0 bytes). Export it again with at least the "
+            "header row of column names, or remove the file."
+        )
     if not header or all(not name.strip() for name in header):
         raise IngestError(
-            f"Landing file {path} is empty: it needs a header row with the column names."
+            f"Landing file {path} has no header row: its first line is empty. Put the "
+            "column names on the first line."
         )
     return tuple(name.strip() for name in header)
+
+
+def detect_delimiter(path: Path, encoding: str = UTF8) -> str:
+    """Return the delimiter of a file from its first line: ",", or ";" or tab without commas.
+
+    A header line that contains a comma means ",". Otherwise a semicolon, then a tab,
+    found in the line is the delimiter. A one-column file without any of them reads as ",".
+    """
+    try:
+        with _open_text(path, encoding) as handle:
+            first_line = handle.readline()
+    except (OSError, UnicodeDecodeError):
+        # read_csv_header reports these problems with the file name and the fix.
+        return ","
+    if "," in first_line:
+        return ","
+    for candidate in (";", "\t"):
+        if candidate in first_line:
+            return candidate
+    return ","
+
+
+def _open_text(path: Path, encoding: str):
+    text_encoding = "utf-8-sig" if normalize_encoding(encoding) == UTF8 else encoding
+    return path.open(encoding=text_encoding, newline="")
 
 
 def delimiter_hint(header: tuple[str, ...], delimiter: str) -> str:
