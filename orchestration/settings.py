@@ -42,6 +42,29 @@ def landing_dir() -> Path:
     return Path(configured).resolve() if configured else data_dir() / "landing"
 
 
+# Share of a dataset's rows that may be quarantined before the quality gate blocks the models.
+DEFAULT_MAX_QUARANTINE_SHARE = 0.05
+
+
+def max_quarantine_share() -> float:
+    """Return SALESAUDIT_MAX_QUARANTINE_SHARE (0 to 1), default 0.05."""
+    configured = os.environ.get("SALESAUDIT_MAX_QUARANTINE_SHARE")
+    if configured is None or configured.strip() == "":
+        return DEFAULT_MAX_QUARANTINE_SHARE
+    try:
+        value = float(configured)
+    except ValueError as err:
+        raise ValueError(
+            f"Invalid SALESAUDIT_MAX_QUARANTINE_SHARE {configured!r}: use a number from 0 to 1, "
+            "for example 0.05 for 5 %."
+        ) from err
+    if not 0 <= value <= 1:
+        raise ValueError(
+            f"Invalid SALESAUDIT_MAX_QUARANTINE_SHARE {configured!r}: use a number from 0 to 1."
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class AuditSettings:
     """Business settings that decide periods and money. One object feeds Dagster and dbt vars."""

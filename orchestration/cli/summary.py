@@ -44,9 +44,23 @@ def _without_class_path(message: str) -> str:
     return message
 
 
-def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
-    """Return one message per failed step: the step key and the error it raised."""
+def blocking_check_messages(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Return one message per failed ERROR-severity asset check: the asset, check and why."""
     messages = []
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        evaluation = event.event_specific_data
+        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
+            continue
+        why = evaluation.description or "see the check's metadata in the Dagster UI"
+        messages.append(f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}: {why}")
+    return messages
+
+
+def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Return why the run failed: each failed blocking check, then each failed step's error."""
+    messages = blocking_check_messages(result)
     for event in result.all_events:
         if event.event_type_value != "STEP_FAILURE":
             continue
@@ -57,6 +71,8 @@ def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
             and "DagsterExecutionStepExecutionError" in (error.cls_name or "")
         ):
             error = error.cause
+        if error is not None and error.cls_name == "DagsterAssetCheckFailedError" and messages:
+            continue  # The failed checks above already say why.
         text = _without_class_path(error.message.strip()) if error is not None else "unknown error"
         messages.append(f"{event.step_key}: {text}")
     return messages
