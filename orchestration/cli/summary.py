@@ -1,4 +1,4 @@
-"""What the CLI prints after a run: mart row counts, the team KPIs, or why the run failed."""
+"""CLI output after a run: mart row counts, the team KPIs, or the reasons the run failed."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
         ):
             error = error.cause
         if error is not None and error.cls_name == "DagsterAssetCheckFailedError" and messages:
-            continue  # The failed checks above already say why.
+            continue  # The failed checks above already give the reason.
         text = _without_class_path(error.message.strip()) if error is not None else "unknown error"
         messages.append(f"{event.step_key}: {text}")
     return messages

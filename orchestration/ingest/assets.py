@@ -1,7 +1,7 @@
 """Raw ingestion assets: one Dagster asset per landing dataset, `raw/<dataset>`, gated.
 
 All raw assets are produced by one multi-asset step, so a run opens the warehouse once and
-takes the write lock once; a subset (say, only `raw/deals`) still loads only what is
+takes the write lock once. A subset (say, only `raw/deals`) still loads only what is
 selected. Each dataset passes the quality gate on its way in: rows that break a rule of its
 great-expectations suite go to `quarantine.<dataset>`, and every expectation is an asset
 check on the raw asset. The `quality_gate` check blocks the dbt models when a file is
@@ -28,7 +28,7 @@ GATE_CHECK = "quality_gate"
 
 
 class LandingConfig(dg.Config):
-    """Where the landing data is, how to read it, and how much bad data is tolerated."""
+    """Run config of the raw step: landing folder, mapping file, source zone, quarantine limit."""
 
     landing_dir: str = Field(
         default="",
@@ -149,7 +149,7 @@ def _sample_markdown(sample: tuple[dict, ...]) -> str:
 
 
 def expectation_check_result(dataset_name: str, outcome: ExpectationOutcome) -> dg.AssetCheckResult:
-    """A non-blocking check result for one expectation: failing rows are quarantined, not fatal."""
+    """Build the non-blocking check result of one expectation; its failing rows are quarantined."""
     metadata = {
         "rule": dg.MetadataValue.text(outcome.name),
         "expectation_type": dg.MetadataValue.text(outcome.expectation_type),
@@ -179,7 +179,7 @@ def expectation_check_result(dataset_name: str, outcome: ExpectationOutcome) -> 
 
 
 def gate_check_result(outcome: GateOutcome, max_share: float) -> dg.AssetCheckResult:
-    """The blocking check: structural failures and quarantine shares above `max_share`."""
+    """Build the blocking check result: fails on a structural error or a share above `max_share`."""
     share = outcome.quarantined_share
     if outcome.structural_error is not None:
         description = outcome.structural_error

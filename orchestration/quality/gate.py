@@ -2,7 +2,7 @@
 
 `run_gate` is what the raw ingestion asset and the malformed-input corpus both call, so
 the tests exercise the path a Dagster run takes. Validation runs on the freshly loaded
-table, so the expectation checks report every failing row; then each row-level rule moves
+table, so the expectation checks report every failing row. Then each row-level rule moves
 its failing rows from `raw.<dataset>` to `quarantine.<dataset>`. Rows that could not be
 converted to their declared type, and rows superseded by a later version of the same key,
 were already quarantined by the loader.
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class GateOutcome:
-    """What the gate did with one dataset; rows_read = rows_loaded + rows_quarantined."""
+    """Outcome of the gate for one dataset, where rows_read = rows_loaded + rows_quarantined."""
 
     dataset: str
     load: LoadResult | None
