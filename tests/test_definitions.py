@@ -16,6 +16,10 @@ MARTS = (
     "kpi_performance_monthly",
     "kpi_team_monthly",
     "audit_recommendations",
+    "kpi_performance_quarterly",
+    "kpi_team_quarterly",
+    "kpi_period_comparison",
+    "productivity_matrix_quarterly",
 )
 
 # Each mart and landing datasets it must be downstream of.
@@ -27,6 +31,10 @@ MART_SOURCES = {
     "kpi_performance_monthly": ("deals", "quotas", "fx_rates", "reps"),
     "kpi_team_monthly": ("deals", "activities", "quotas", "reps"),
     "audit_recommendations": ("activities", "time_entries"),
+    "kpi_performance_quarterly": ("deals", "quotas", "fx_rates", "reps"),
+    "kpi_team_quarterly": ("deals", "activities", "quotas", "reps"),
+    "kpi_period_comparison": ("deals", "activities", "reps"),
+    "productivity_matrix_quarterly": ("activities", "deals", "reps"),
 }
 
 
