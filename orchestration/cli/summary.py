@@ -21,10 +21,24 @@ def mart_row_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, in
     ]
 
 
+def quarantine_row_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """Return (dataset, rows) for every quarantine table that holds rows."""
+    tables = connection.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = 'quarantine' order by table_name"
+    ).fetchall()
+    counts = [
+        (name, connection.execute(f'select count(*) from quarantine."{name}"').fetchone()[0])
+        for (name,) in tables
+    ]
+    return [(name, count) for name, count in counts if count]
+
+
 def print_run_summary(request) -> None:
     with duckdb.connect(str(request.warehouse), read_only=True) as connection:
         counts = mart_row_counts(connection)
         summary = latest_team_summary(connection)
+        quarantined = quarantine_row_counts(connection)
     print()
     print(render_text(summary))
     print()
@@ -33,7 +47,17 @@ def print_run_summary(request) -> None:
         note = "   <- empty, see the warnings above" if count == 0 else ""
         print(f"  marts.{name:<32} {count:>10,}{note}")
     print()
+    if quarantined:
+        print("Quarantined rows (rule, file and line in each table):")
+        for name, count in quarantined:
+            print(f"  quarantine.{name:<28} {count:>10,}")
+    else:
+        print("Quarantined rows: none")
+    print()
     print(f"Warehouse: {request.warehouse}")
+    docs_index = request.warehouse.parent / "data_docs" / "index.html"
+    if docs_index.exists():
+        print(f"Data Docs: {docs_index}")
 
 
 def _without_class_path(message: str) -> str:

@@ -178,6 +178,26 @@ def expectation_check_result(dataset_name: str, outcome: ExpectationOutcome) -> 
     )
 
 
+def not_evaluated_check_result(
+    dataset_name: str, rule_name: str, outcome: GateOutcome
+) -> dg.AssetCheckResult:
+    """Build the result of an expectation that could not run: absent dataset or unreadable file."""
+    if outcome.structural_error is not None:
+        passed = False
+        description = "Not evaluated: the file could not be loaded (see quality_gate)."
+    else:
+        passed = True
+        description = "Not evaluated: the dataset is absent, so there are no rows to check."
+    return dg.AssetCheckResult(
+        asset_key=raw_asset_key(dataset_name),
+        check_name=expectation_check_name(rule_name),
+        passed=passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=description,
+        metadata={"rule": dg.MetadataValue.text(rule_name), "evaluated": False},
+    )
+
+
 def gate_check_result(outcome: GateOutcome, max_share: float) -> dg.AssetCheckResult:
     """Build the blocking check result: fails on a structural error or a share above `max_share`."""
     share = outcome.quarantined_share
@@ -280,7 +300,12 @@ def _report(context, ds, outcome: GateOutcome, landing_dir, max_share, position,
         yield dg.MaterializeResult(
             asset_key=raw_asset_key(ds.name), metadata=gate_metadata(outcome)
         )
-    if outcome.validation is not None:
-        for expectation in outcome.validation.outcomes:
-            yield expectation_check_result(ds.name, expectation)
+    evaluated = outcome.validation.outcomes if outcome.validation is not None else ()
+    for expectation in evaluated:
+        yield expectation_check_result(ds.name, expectation)
+    # Every declared check gets a result, so Dagster does not report missing outputs.
+    evaluated_names = {expectation.name for expectation in evaluated}
+    for rule_name in expectation_names(ds.name):
+        if rule_name not in evaluated_names:
+            yield not_evaluated_check_result(ds.name, rule_name, outcome)
     yield gate_check_result(outcome, max_share)

@@ -156,7 +156,7 @@ def read_csv_header(path: Path, delimiter: str = ",", encoding: str = UTF8) -> t
     if header is None and path.stat().st_size == 0:
         raise IngestError(
             f"Landing file {path} is empty (0 bytes). Export it again with at least the "
-            "header row of column names, or remove the file."
+            "header row of column names. The file of an optional dataset may also be removed."
         )
     if not header or all(not name.strip() for name in header):
         raise IngestError(

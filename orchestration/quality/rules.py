@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 
+from orchestration.ingest.datasets import dataset
 from orchestration.quality.suites import ROW_LEVEL, read_suite_json
 
 logger = logging.getLogger(__name__)
@@ -72,13 +73,21 @@ def row_rules(dataset_name: str) -> list[RowRule]:
             RowRule(
                 name=meta["rule"],
                 expectation_type=expectation["type"],
-                column=kwargs.get("column"),
+                column=kwargs.get("column") or _column_in_rule_name(dataset_name, meta["rule"]),
                 reason=meta["reason"],
                 failing_rows_sql=failing_rows_sql(table, expectation),
                 referenced_dataset=meta.get("references"),
             )
         )
     return rules
+
+
+def _column_in_rule_name(dataset_name: str, rule_name: str) -> str | None:
+    """Return the column a SQL rule such as 'activities.rep_id.references_reps' is about."""
+    parts = rule_name.split(".")
+    if len(parts) == 3 and parts[1] in dataset(dataset_name).column_names:
+        return parts[1]
+    return None
 
 
 def runnable_row_rules(connection: duckdb.DuckDBPyConnection, dataset_name: str) -> list[RowRule]:
