@@ -342,6 +342,36 @@ def test_superseded_latest_updated_at_wins(tmp_path):
     assert json.loads(rows[0][5])["rep_name"] == "Old"
 
 
+def test_superseded_keeps_original_text(tmp_path):
+    landing = tmp_path / "landing"
+    write(
+        landing / "reps.csv",
+        REPS_HEADER + "R1,New,,,,,,,2024-03-01T09:00:00+09:00\n"
+        'R1," Old ",,,,,2023-01-05,,2024-01-01T09:00:00+09:00\n',
+    )
+    connection, _ = load_one(landing, tmp_path / "w.duckdb", "reps")
+    original = json.loads(quarantined(connection, "reps")[0][5])
+    assert original["rep_name"] == " Old "
+    assert original["hired_on"] == "2023-01-05"
+    assert original["updated_at"] == "2024-01-01T09:00:00+09:00"
+
+
+def test_superseded_cp949_text_exact(tmp_path):
+    landing = tmp_path / "landing"
+    path = landing / "reps.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(
+        "rep_id,rep_name,team,updated_at\n"
+        'R1,김민준,"서울\n1팀",2024-01-01\nR1,김민준,부산,2024-02-01\n'.encode("cp949")
+    )
+    connection, _ = load_one(landing, tmp_path / "w.duckdb", "reps")
+    record, line, _, _, _, text = quarantined(connection, "reps")[0]
+    original = json.loads(text)
+    assert (record, line) == (1, 2)
+    assert original["rep_name"] == "김민준"
+    assert original["team"] == "서울\n1팀"
+
+
 def test_superseded_tie_last_in_file_order_wins(tmp_path):
     landing = tmp_path / "landing"
     write(landing / "reps" / "b.csv", REPS_HEADER + "R1,B1,,,,,,,\nR1,B2,,,,,,,\n")

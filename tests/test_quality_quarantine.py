@@ -104,8 +104,129 @@ def test_quarantine_rows_moves_failing_rows(tmp_path):
     assert row[7] == "run-1"
     original = json.loads(row[6])
     assert original["activity_id"] == "A2"
-    assert original["duration_minutes"] == "1500.00"
+    assert original["duration_minutes"] == "1500"
     assert original["contact_id"] is None
+
+
+def test_quarantine_rows_keeps_decimal_text(tmp_path):
+    connection, _ = load_activities(
+        tmp_path, activity_rows("A1,R1,call,2024-01-02 09:00,5000,,,crm,\n")
+    )
+    quarantine_rows(connection, "activities", "rule", "reason", LONG_CALLS_SQL)
+    text = connection.execute("select original_values from quarantine.activities").fetchone()[0]
+    assert json.loads(text)["duration_minutes"] == "5000"
+
+
+def test_quarantine_rows_keeps_offset_text(tmp_path):
+    connection, _ = load_activities(
+        tmp_path,
+        activity_rows(
+            "A1,R1,call,2024-01-02T09:00:00+09:00,30,,,crm,\n",
+            "A2,R1,call,2098-01-01T09:00:00+09:00,30,,,crm,\n",
+        ),
+    )
+    future_sql = (
+        'select _source_file, _record_number from raw."activities" '
+        "where started_at > timestamptz '2090-01-01 00:00:00+00'"
+    )
+    moved = quarantine_rows(connection, "activities", "rule", "reason", future_sql)
+    text = connection.execute("select original_values from quarantine.activities").fetchone()[0]
+    assert moved == 1
+    assert json.loads(text)["started_at"] == "2098-01-01T09:00:00+09:00"
+
+
+def test_quarantine_rows_keeps_untrimmed_text(tmp_path):
+    connection, _ = load_activities(
+        tmp_path, activity_rows("A1 ,R1,call,2024-01-02 09:00,1500,,,crm,\n")
+    )
+    quarantine_rows(connection, "activities", "rule", "reason", LONG_CALLS_SQL)
+    text = connection.execute("select original_values from quarantine.activities").fetchone()[0]
+    assert json.loads(text)["activity_id"] == "A1 "
+
+
+def test_quarantine_rows_cp949_text_exact(tmp_path):
+    data = (
+        ACTIVITIES_HEADER + "가1,R1,통화,2024-01-02 09:00,30,,,메모,\n"
+        '가2,R1,통화,2024-01-02 10:00,1500,,,"영업\n메모",\n'
+    ).encode("cp949")
+    connection, _ = load_activities(tmp_path, data)
+    quarantine_rows(connection, "activities", "rule", "reason", LONG_CALLS_SQL)
+    text = connection.execute("select original_values from quarantine.activities").fetchone()[0]
+    original = json.loads(text)
+    assert original["activity_id"] == "가2"
+    assert original["activity_type"] == "통화"
+    assert original["source_system"] == "영업\n메모"
+
+
+def test_quarantine_rows_after_quoted_break_text(tmp_path):
+    connection, _ = load_activities(
+        tmp_path,
+        activity_rows(
+            'A1,R1,call,2024-01-02 09:00,30,,,"crm\nexport",\n',
+            "\n",
+            "A2,R1,call,2024-01-02 10:00,1500.5,,,crm,\n",
+        ),
+    )
+    quarantine_rows(connection, "activities", "rule", "reason", LONG_CALLS_SQL)
+    text = connection.execute("select original_values from quarantine.activities").fetchone()[0]
+    original = json.loads(text)
+    assert original["activity_id"] == "A2"
+    assert original["duration_minutes"] == "1500.5"
+
+
+def test_quarantine_rows_missing_file_keeps_loaded(tmp_path):
+    connection, path = load_activities(
+        tmp_path, activity_rows("A1,R1,call,2024-01-02 09:00,1500,,,crm,\n")
+    )
+    path.unlink()
+    quarantine_rows(connection, "activities", "rule", "reason", LONG_CALLS_SQL)
+    text = connection.execute("select original_values from quarantine.activities").fetchone()[0]
+    assert json.loads(text)["duration_minutes"] == "1500.00"
+
+
+def test_quarantine_rows_mapped_export_text(tmp_path):
+    landing = tmp_path / "landing"
+    write_bytes(
+        landing / "calls.csv",
+        b"Id,Owner,Kind,Start,Minutes\nA1,R1,Call,2024-01-02 09:00,1500\n",
+    )
+    mapping = write_bytes(
+        tmp_path / "mapping.yml",
+        b"datasets:\n"
+        b"  activities:\n"
+        b"    files: calls.csv\n"
+        b"    columns:\n"
+        b"      activity_id: Id\n"
+        b"      rep_id: Owner\n"
+        b"      started_at: Start\n"
+        b"      duration_minutes: Minutes\n"
+        b"    values:\n"
+        b"      activity_type:\n"
+        b"        from: Kind\n"
+        b"        map: {Call: call}\n"
+        b"    constants:\n"
+        b"      source_system: phone\n",
+    )
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    load_dataset(connection, plan_sources(landing, mapping)["activities"])
+    quarantine_rows(connection, "activities", "rule", "reason", LONG_CALLS_SQL)
+    text = connection.execute("select original_values from quarantine.activities").fetchone()[0]
+    original = json.loads(text)
+    assert original["activity_id"] == "A1"
+    assert original["activity_type"] == "Call"
+    assert original["duration_minutes"] == "1500"
+    assert original["source_system"] == "phone"
+
+
+def test_quarantine_rows_nothing_reads_no_file(tmp_path, caplog):
+    connection, path = load_activities(
+        tmp_path, activity_rows("A1,R1,call,2024-01-02 09:00,30,,,crm,\n")
+    )
+    # A file that is gone would log a warning if it were read again.
+    path.unlink()
+    moved = quarantine_rows(connection, "activities", "rule", "reason", LONG_CALLS_SQL)
+    assert moved == 0
+    assert caplog.records == []
 
 
 def test_quarantine_rows_second_call_moves_nothing(tmp_path):

@@ -51,6 +51,7 @@ from orchestration.ingest.encoding import (
     utf8_file,
 )
 from orchestration.ingest.errors import IngestError
+from orchestration.ingest.records import LONG_LINE_MAX_BYTES, ColumnSource, read_csv_text_sql
 from orchestration.ingest.sources import (
     DatasetSource,
     ValueMap,
@@ -73,11 +74,6 @@ from orchestration.quality.quarantine import (
 logger = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
-
-# DuckDB's CSV reader rejects a line longer than 2,000,000 bytes by default (DuckDB
-# 2.0.1). A file with such a line is read again with this limit, so that a long text
-# field (a form's JSON, an email body) loads whole. The first read keeps the default.
-LONG_LINE_MAX_BYTES = 64 << 20
 
 # Maximum number of characters of a bad value that a quarantine reason quotes.
 REASON_VALUE_CHARS = 200
@@ -108,8 +104,9 @@ class ColumnPlan:
     `index` is the column's position in the dataset, which names its SQL aliases `text_<i>`
     (trimmed source text, NULL when empty) and `value_<i>` (the typed value). `origin`,
     `problem` and `fix` are phrases for quarantine reasons. `original_sql` is the value as
-    the file contains it. `text_sql` is None for an optional column that the file lacks; it
-    then loads as NULL.
+    the file contains it, and `source` where that is (a header position or a constant),
+    recorded so that quarantine can read it again. `text_sql` is None for an optional
+    column that the file lacks; it then loads as NULL.
     """
 
     index: int
@@ -120,6 +117,7 @@ class ColumnPlan:
     original_sql: str | None
     text_sql: str | None
     value_sql: str | None
+    source: ColumnSource | None = None
 
     @property
     def can_fail(self) -> bool:
@@ -162,14 +160,16 @@ class FilePlan:
     delimiter_parameter: str
 
     def read_csv_sql(self, max_line_size: int | None = None) -> str:
-        # Explicit columns with auto_detect off mean no sniffing: no guessed types, no
-        # guessed comment character that would skip rows, and parse errors that name the line.
-        line_limit = "" if max_line_size is None else f", max_line_size = {int(max_line_size)}"
-        return (
-            f"read_csv($csv_path, columns = {self.columns_parameter}, header = true, "
-            f"auto_detect = false, delim = {self.delimiter_parameter}, quote = '\"', "
-            f"escape = '\"', strict_mode = true, null_padding = false{line_limit})"
-        )
+        return read_csv_text_sql(self.columns_parameter, self.delimiter_parameter, max_line_size)
+
+    @property
+    def column_sources(self) -> dict[str, ColumnSource]:
+        """The source of every canonical column the file fills, by column name."""
+        return {
+            column.column.name: column.source
+            for column in self.columns
+            if column.source is not None
+        }
 
     def converted_sql(
         self,
@@ -258,12 +258,7 @@ def load_dataset(
                 )
             )
         quarantine_superseded(
-            connection,
-            ds,
-            loading_table,
-            quarantine_loading,
-            [landing_file.source_file for landing_file in landing_files],
-            run_id,
+            connection, ds, loading_table, quarantine_loading, landing_files, run_id
         )
         fill_line_numbers(connection, quarantine_loading, landing_files)
         reasons = dict(
@@ -385,6 +380,7 @@ def _plan_column(
     if column.name in source.constants:
         constant = source.constants[column.name]
         original_sql = parameters.add(constant)
+        source_of_text = ColumnSource(constant=constant)
         origin = f"the constant {constant!r}"
         fix = f"Correct the constant under datasets.{ds.name}.constants.{column.name}."
     elif column.name in source.value_maps:
@@ -392,6 +388,7 @@ def _plan_column(
         if value_map.source_column not in header:
             raise _missing_column_error(source, ds, header, column, value_map.source_column)
         original_sql = header.source_column(value_map.source_column, column.name)
+        source_of_text = ColumnSource(position=header.positions[value_map.source_column])
         origin = f"source column {value_map.source_column!r} through a value map"
         problem = "is not in the value map"
         fix = (
@@ -406,6 +403,7 @@ def _plan_column(
                 raise _missing_column_error(source, ds, header, column, source_column)
             return ColumnPlan(index, column, "absent", "", "", None, None, None)
         original_sql = header.source_column(source_column, column.name)
+        source_of_text = ColumnSource(position=header.positions[source_column])
         origin = f"source column {source_column!r}"
         where = "the mapping file" if source.mapping_file is None else str(source.mapping_file)
         fix = format_fix(column.type, _text_format(source), where)
@@ -418,7 +416,15 @@ def _plan_column(
         source.multipliers.get(column.name),
     )
     return ColumnPlan(
-        index, column, origin, problem, fix, original_sql, trimmed_text_sql(original_sql), value_sql
+        index,
+        column,
+        origin,
+        problem,
+        fix,
+        original_sql,
+        trimmed_text_sql(original_sql),
+        value_sql,
+        source_of_text,
     )
 
 
@@ -528,6 +534,8 @@ def _load_file(
         encoding=plan.encoding,
         delimiter=plan.delimiter,
         record_count=records,
+        header_width=len(plan.header),
+        column_sources=plan.column_sources,
     )
 
 
