@@ -1,4 +1,7 @@
-{#- One row per account: the latest version of each account_id in raw.accounts. -#}
+{#-
+    One row per account. raw.accounts already holds one row per account_id, because the
+    quality gate quarantines superseded versions of a repeated key.
+-#}
 with
 
 source_accounts as (
@@ -17,25 +20,8 @@ cleaned as (
         cast(annual_revenue as decimal(18, 2)) as annual_revenue,
         nullif(trim(country), '') as country,
         nullif(trim(owner_rep_id), '') as owner_rep_id,
-        updated_at,
-        _source_file,
-        _record_number
+        updated_at
     from source_accounts
-    where nullif(trim(account_id), '') is not null
-
-),
-
-ranked as (
-
-    -- A re-export may repeat an account. The latest updated_at wins, then the last row in
-    -- file order.
-    select
-        cleaned.*,
-        row_number() over (
-            partition by account_id
-            order by updated_at desc nulls last, _source_file desc, _record_number desc
-        ) as version_rank
-    from cleaned
 
 ),
 
@@ -50,8 +36,7 @@ final as (
         country,
         owner_rep_id,
         updated_at
-    from ranked
-    where version_rank = 1
+    from cleaned
 
 )
 

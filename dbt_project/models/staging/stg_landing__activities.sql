@@ -1,5 +1,6 @@
 {#-
-    One row per logged activity: the latest version of each activity_id in raw.activities.
+    One row per logged activity. raw.activities already holds one row per activity_id,
+    because the quality gate quarantines superseded versions of a repeated key.
     started_month is the month of started_at in the reporting time zone.
 -#}
 with
@@ -21,25 +22,8 @@ cleaned as (
         nullif(trim(contact_id), '') as contact_id,
         nullif(trim(deal_id), '') as deal_id,
         nullif(trim(source_system), '') as source_system,
-        updated_at,
-        _source_file,
-        _record_number
+        updated_at
     from source_activities
-    where nullif(trim(activity_id), '') is not null
-
-),
-
-ranked as (
-
-    -- A re-export may repeat an activity: the latest updated_at wins, then the last row in
-    -- file order.
-    select
-        cleaned.*,
-        row_number() over (
-            partition by activity_id
-            order by updated_at desc nulls last, _source_file desc, _record_number desc
-        ) as version_rank
-    from cleaned
 
 ),
 
@@ -59,8 +43,7 @@ final as (
         deal_id,
         source_system,
         updated_at
-    from ranked
-    where version_rank = 1
+    from cleaned
 
 )
 

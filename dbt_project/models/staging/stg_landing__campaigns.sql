@@ -1,4 +1,7 @@
-{#- One row per marketing campaign: the latest version of each campaign_id in raw.campaigns. -#}
+{#-
+    One row per marketing campaign. raw.campaigns already holds one row per campaign_id,
+    because the quality gate quarantines superseded versions of a repeated key.
+-#}
 with
 
 source_campaigns as (
@@ -17,25 +20,8 @@ cleaned as (
         upper(nullif(trim(currency), '')) as currency,
         cast(started_on as date) as started_on,
         cast(ended_on as date) as ended_on,
-        updated_at,
-        _source_file,
-        _record_number
+        updated_at
     from source_campaigns
-    where nullif(trim(campaign_id), '') is not null
-
-),
-
-ranked as (
-
-    -- A re-export may repeat a campaign: the latest updated_at wins, then the last row in
-    -- file order.
-    select
-        cleaned.*,
-        row_number() over (
-            partition by campaign_id
-            order by updated_at desc nulls last, _source_file desc, _record_number desc
-        ) as version_rank
-    from cleaned
 
 ),
 
@@ -50,8 +36,7 @@ final as (
         started_on,
         ended_on,
         updated_at
-    from ranked
-    where version_rank = 1
+    from cleaned
 
 )
 

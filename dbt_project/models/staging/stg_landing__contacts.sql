@@ -1,6 +1,7 @@
 {#-
-    One row per lead or contact: the latest version of each contact_id in raw.contacts.
-    email stays here for joins inside the warehouse; marts use email_hash instead.
+    One row per lead or contact. raw.contacts already holds one row per contact_id, because
+    the quality gate quarantines superseded versions of a repeated key. email stays here
+    for joins inside the warehouse; marts use email_hash instead.
 -#}
 with
 
@@ -28,25 +29,8 @@ cleaned as (
         nullif(trim(company_size), '') as company_size,
         nullif(trim(job_title), '') as job_title,
         nullif(trim(industry), '') as industry,
-        updated_at,
-        _source_file,
-        _record_number
+        updated_at
     from source_contacts
-    where nullif(trim(contact_id), '') is not null
-
-),
-
-ranked as (
-
-    -- A re-export may repeat a contact: the latest updated_at wins, then the last row in
-    -- file order.
-    select
-        cleaned.*,
-        row_number() over (
-            partition by contact_id
-            order by updated_at desc nulls last, _source_file desc, _record_number desc
-        ) as version_rank
-    from cleaned
 
 ),
 
@@ -72,8 +56,7 @@ final as (
         job_title,
         industry,
         updated_at
-    from ranked
-    where version_rank = 1
+    from cleaned
 
 )
 

@@ -1,7 +1,7 @@
 {#-
-    One row per deal and stage entry: the latest version of each (deal_id, stage,
-    entered_at) in raw.deal_stage_history. entered_month is the month of entered_at in the
-    reporting time zone.
+    One row per deal and stage entry (deal_id, stage, entered_at). raw.deal_stage_history
+    holds one row per key, because the quality gate quarantines superseded versions of a
+    repeated key. entered_month is the month of entered_at in the reporting time zone.
 -#}
 with
 
@@ -21,16 +21,14 @@ cleaned as (
         _source_file,
         _record_number
     from source_deal_stage_history
-    where nullif(trim(deal_id), '') is not null
-        and nullif(trim(stage), '') is not null
-        and entered_at is not null
 
 ),
 
 ranked as (
 
-    -- A re-export may repeat a stage entry: the latest updated_at wins, then the last row in
-    -- file order.
+    -- Staging lower-cases stage, so raw keys that differ only in its case (Proposal and
+    -- proposal at the same entered_at) are one entry here. The latest updated_at wins,
+    -- then the last row in file order, as in the loader.
     select
         cleaned.*,
         row_number() over (

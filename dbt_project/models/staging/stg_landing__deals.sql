@@ -1,7 +1,8 @@
 {#-
-    One row per deal: the latest version of each deal_id in raw.deals. close_month is the
-    month of closed_at in the reporting time zone, or of close_date (never shifted) when the
-    source has only a date.
+    One row per deal. raw.deals already holds one row per deal_id, because the quality gate
+    quarantines superseded versions of a repeated key. close_month is the month of closed_at
+    in the reporting time zone, or of close_date (never shifted) when the source has only a
+    date.
 -#}
 with
 
@@ -26,24 +27,8 @@ cleaned as (
         created_at,
         closed_at,
         cast(close_date as date) as close_date,
-        updated_at,
-        _source_file,
-        _record_number
+        updated_at
     from source_deals
-    where nullif(trim(deal_id), '') is not null
-
-),
-
-ranked as (
-
-    -- A re-export may repeat a deal. The latest updated_at wins, then the last row in file order.
-    select
-        cleaned.*,
-        row_number() over (
-            partition by deal_id
-            order by updated_at desc nulls last, _source_file desc, _record_number desc
-        ) as version_rank
-    from cleaned
 
 ),
 
@@ -75,8 +60,7 @@ final as (
             else close_date
         end as closed_on,
         updated_at
-    from ranked
-    where version_rank = 1
+    from cleaned
 
 )
 

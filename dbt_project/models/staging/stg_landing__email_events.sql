@@ -1,7 +1,7 @@
 {#-
-    One row per email event: senders deliver some events twice, so each event_id is kept
-    once (the latest version). Events are sequenced by occurred_at, when they happened, not
-    by received_at, when they arrived.
+    One row per email event. raw.email_events already holds one row per event_id, because
+    the quality gate quarantines superseded versions of a repeated event. Events are
+    sequenced by occurred_at, when they happened, not by received_at, when they arrived.
 -#}
 with
 
@@ -25,39 +25,15 @@ cleaned as (
         nullif(trim(url), '') as url,
         nullif(trim(user_agent), '') as user_agent,
         is_machine_open,
-        updated_at,
-        _source_file,
-        _record_number
+        updated_at
     from source_email_events
-    where nullif(trim(event_id), '') is not null
-
-),
-
-ranked as (
-
-    -- A repeated delivery of an event_id: the latest updated_at wins, then the last
-    -- row in file order.
-    select
-        cleaned.*,
-        row_number() over (
-            partition by event_id
-            order by updated_at desc nulls last, _source_file desc, _record_number desc
-        ) as version_rank
-    from cleaned
-
-),
-
-deduplicated as (
-
-    select * from ranked
-    where version_rank = 1
 
 ),
 
 sequenced as (
 
     select
-        deduplicated.*,
+        cleaned.*,
         case
             when message_id is not null
                 then row_number() over (
@@ -65,7 +41,7 @@ sequenced as (
                     order by occurred_at, event_id
                 )
         end as event_number_in_message
-    from deduplicated
+    from cleaned
 
 ),
 

@@ -1,4 +1,7 @@
-{#- One row per form fill: the latest version of each submission_id in raw.form_submissions. -#}
+{#-
+    One row per form fill. raw.form_submissions already holds one row per submission_id,
+    because the quality gate quarantines superseded versions of a repeated key.
+-#}
 with
 
 source_form_submissions as (
@@ -16,25 +19,8 @@ cleaned as (
         nullif(trim(form_id), '') as form_id,
         submitted_at,
         nullif(trim(field_values), '') as field_values,
-        updated_at,
-        _source_file,
-        _record_number
+        updated_at
     from source_form_submissions
-    where nullif(trim(submission_id), '') is not null
-
-),
-
-ranked as (
-
-    -- A re-export may repeat a submission: the latest updated_at wins, then the last row in
-    -- file order.
-    select
-        cleaned.*,
-        row_number() over (
-            partition by submission_id
-            order by updated_at desc nulls last, _source_file desc, _record_number desc
-        ) as version_rank
-    from cleaned
 
 ),
 
@@ -51,8 +37,7 @@ final as (
             as submitted_month,
         field_values,
         updated_at
-    from ranked
-    where version_rank = 1
+    from cleaned
 
 )
 

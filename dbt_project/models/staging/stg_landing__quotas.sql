@@ -1,4 +1,8 @@
-{#- One row per rep and month: the latest version of each quota in raw.quotas. -#}
+{#-
+    One row per rep and month. raw.quotas holds one row per rep_id and month, because the
+    quality gate quarantines superseded versions of a repeated key. Staging truncates month
+    to the first day, so two raw rows dated in the same month still collide here.
+-#}
 with
 
 source_quotas as (
@@ -19,14 +23,14 @@ cleaned as (
         _source_file,
         _record_number
     from source_quotas
-    where nullif(trim(rep_id), '') is not null
-        and month is not null
 
 ),
 
 ranked as (
 
-    -- A re-export may repeat a quota. The latest updated_at wins, then the last row in file order.
+    -- Raw rows dated on different days of one month (2025-01-01 and 2025-01-15) have
+    -- distinct raw keys but are one quota month here. The latest updated_at wins, then the
+    -- last row in file order, as in the loader.
     select
         cleaned.*,
         row_number() over (

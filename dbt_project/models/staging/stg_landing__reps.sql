@@ -1,4 +1,7 @@
-{#- One row per rep: the latest version of each rep_id in raw.reps. -#}
+{#-
+    One row per rep. raw.reps already holds one row per rep_id, because the quality gate
+    quarantines superseded versions of a repeated key.
+-#}
 with
 
 source_reps as (
@@ -18,24 +21,8 @@ cleaned as (
         nullif(trim(region), '') as region,
         cast(hired_on as date) as hired_on,
         cast(left_on as date) as left_on,
-        updated_at,
-        _source_file,
-        _record_number
+        updated_at
     from source_reps
-    where nullif(trim(rep_id), '') is not null
-
-),
-
-ranked as (
-
-    -- A re-export may repeat a rep. The latest updated_at wins, then the last row in file order.
-    select
-        cleaned.*,
-        row_number() over (
-            partition by rep_id
-            order by updated_at desc nulls last, _source_file desc, _record_number desc
-        ) as version_rank
-    from cleaned
 
 ),
 
@@ -51,8 +38,7 @@ final as (
         hired_on,
         left_on,
         updated_at
-    from ranked
-    where version_rank = 1
+    from cleaned
 
 )
 

@@ -1,7 +1,8 @@
 {#-
-    One row per self-reported time entry (rep, period, activity type, source): the latest
-    version of each key in raw.time_entries. Periods are calendar dates, never shifted
-    between time zones; days_covered counts both ends.
+    One row per self-reported time entry (rep, period, activity type, source). raw.time_entries
+    holds one row per key, because the quality gate quarantines superseded versions of a
+    repeated key. Periods are calendar dates, never shifted between time zones; days_covered
+    counts both ends.
 -#}
 with
 
@@ -24,16 +25,14 @@ cleaned as (
         _source_file,
         _record_number
     from source_time_entries
-    where nullif(trim(rep_id), '') is not null
-        and period_start is not null
-        and nullif(trim(activity_type), '') is not null
 
 ),
 
 ranked as (
 
-    -- A re-export may repeat an entry: the latest updated_at wins, then the last row in
-    -- file order.
+    -- Staging lower-cases source, so raw keys that differ only in its case (Survey and
+    -- survey) are one entry here. The latest updated_at wins, then the last row in file
+    -- order, as in the loader.
     select
         cleaned.*,
         row_number() over (

@@ -1,4 +1,7 @@
-{#- One row per page view or form submission: the latest version of each event_id in raw.web_events. -#}
+{#-
+    One row per page view or form submission. raw.web_events already holds one row per
+    event_id, because the quality gate quarantines superseded versions of a repeated key.
+-#}
 with
 
 source_web_events as (
@@ -17,25 +20,8 @@ cleaned as (
         lower(nullif(trim(event_type), '')) as event_type,
         nullif(trim(page_url), '') as page_url,
         occurred_at,
-        updated_at,
-        _source_file,
-        _record_number
+        updated_at
     from source_web_events
-    where nullif(trim(event_id), '') is not null
-
-),
-
-ranked as (
-
-    -- A re-export may repeat an event: the latest updated_at wins, then the last row in
-    -- file order.
-    select
-        cleaned.*,
-        row_number() over (
-            partition by event_id
-            order by updated_at desc nulls last, _source_file desc, _record_number desc
-        ) as version_rank
-    from cleaned
 
 ),
 
@@ -53,8 +39,7 @@ final as (
         cast({{ dbt.date_trunc('month', to_reporting_timezone('occurred_at')) }} as date)
             as occurred_month,
         updated_at
-    from ranked
-    where version_rank = 1
+    from cleaned
 
 )
 
