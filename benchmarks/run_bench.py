@@ -2,9 +2,9 @@
 
 Generates (or reuses) a sample company of at least 5 million activities, 10 million email
 events and 200,000 deals. Then runs each timed stage in a fresh Python process: the floor
-(one DuckDB query reading every landing file), ingestion, the full dbt build, and one
-further month. Prints the results table and the target verdicts and writes them to
-RESULTS.md.
+(one DuckDB query reading every landing file), ingestion, validation of every raw table,
+the full dbt build, and one further month. Prints the results table and the target
+verdicts and writes them to RESULTS.md.
 `benchmarks/README.md` describes the stages and how they are measured.
 
 Usage: .venv/bin/python benchmarks/run_bench.py [--quick] [--scale N] [--seed N]
@@ -45,8 +45,9 @@ READ_CHUNK_BYTES = 8 * 1024 * 1024
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        description="Time ingestion, the full dbt build and one further month on a large "
-        "generated company, each in a fresh process, against a floor of reading the files once.",
+        description="Time ingestion, validation, the full dbt build and one further month on a "
+        "large generated company, each in a fresh process, against a floor of reading the files "
+        "once.",
     )
     parser.add_argument(
         "--scale",
@@ -221,7 +222,7 @@ def to_measurement(stage: str, measured: dict | None) -> report.Measurement:
 def run_timed_stages(
     bench: Bench, company: companies.Company, landing: Path
 ) -> dict[str, report.Measurement]:
-    """Run the four timed stages in order; a failed stage skips the stages that need it."""
+    """Run the five timed stages in order; a failed stage skips the stages that need it."""
     audit_options = [
         "--landing",
         str(landing),
@@ -237,6 +238,11 @@ def run_timed_stages(
     plan = [
         ("floor", ["--landing", str(landing)], None),
         ("ingestion", audit_options + all_months, None),
+        (
+            "validation",
+            ["--landing", str(landing), "--warehouse", str(bench.warehouse)],
+            "ingestion",
+        ),
         ("full_build", audit_options + all_months, "ingestion"),
         ("further_month", audit_options + last_month, "full_build"),
     ]
@@ -281,13 +287,31 @@ def result_notes(
     return notes
 
 
+def validation_figures(bench: Bench) -> tuple[report.ValidationRun | None, report.GateTimes | None]:
+    """Read the validation stage's per-dataset times and the gate's times in ingestion."""
+    validation = report.read_validation_run(bench.reports.get("validation", {}).get("detail", {}))
+    ingestion_log = bench.log_path("ingestion")
+    gate = None
+    if ingestion_log.exists():
+        gate = report.read_gate_times(ingestion_log.read_text(errors="replace"))
+    return validation, gate
+
+
 def print_summary(
-    by_stage: dict[str, report.Measurement], runs: list[report.DbtRun], notes: list[str]
+    by_stage: dict[str, report.Measurement],
+    validation: report.ValidationRun | None,
+    gate: report.GateTimes | None,
+    runs: list[report.DbtRun],
+    notes: list[str],
 ) -> None:
     print()
     print(report.stage_table(by_stage))
     print()
-    print(report.targets_table(report.evaluate_targets(by_stage)))
+    print(report.targets_table(report.evaluate_targets(by_stage, validation)))
+    print()
+    print(report.validation_text(validation, by_stage))
+    print()
+    print(report.gate_text(gate, by_stage))
     for run in runs:
         print(f"\ndbt in stage {report.STAGE_LABELS[run.stage]}:")
         print(report.dbt_run_text(run, by_stage))
@@ -313,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     company, reused = ensure_company(bench, args.seed, scale)
     landing = companies.landing_dir(companies.company_dir(bench.work_dir, args.seed, scale))
     by_stage = run_timed_stages(bench, company, landing)
+    validation, gate = validation_figures(bench)
     runs = dbt_runs(bench)
 
     notes = result_notes(
@@ -328,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
         company=company,
         reused=reused,
         by_stage=by_stage,
+        validation=validation,
+        gate=gate,
         dbt_runs=runs,
         notes=notes,
         load_at_start=load_at_start,
@@ -338,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     (bench.run_dir / "measurements.json").write_text(
         json.dumps({stage: asdict(m) for stage, m in by_stage.items()}, indent=2) + "\n"
     )
-    print_summary(by_stage, runs, notes)
+    print_summary(by_stage, validation, gate, runs, notes)
     print(f"\nWrote {results_path}")
 
     if not args.keep:

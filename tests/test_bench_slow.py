@@ -1,7 +1,7 @@
 """The scale benchmark runs end to end in --quick mode and reports every stage and target.
 
-Slow: it generates a small company and runs ingestion and dbt three times, so only
-`make bench` (pytest -m slow) runs it.
+Slow: it generates a small company, runs ingestion, validates every raw table and runs
+dbt twice, so only `make bench` (pytest -m slow) runs it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ BENCH_DIR = project_dir() / "benchmarks"
 STAGE_LABELS = (
     "floor: read every landing file once",
     "ingestion: raw assets",
+    "validation: every raw table's suite",
     "full dbt build, all months",
     "one further month, whole job",
     "pipeline: ingestion + full build",
@@ -31,6 +32,7 @@ TARGETS = (
     "pipeline <= 8 x floor",
     "peak memory < 4,096 MB in every stage",
     "one further month < 1/5 of the full build",
+    "validation >= 1,000,000 rows/s",
 )
 SEED = 3
 
@@ -100,6 +102,25 @@ def test_results_target_verdict(quick_run, target):
 def test_results_dataset_rows(quick_run, dataset_name):
     row = re.compile(rf"^\| {dataset_name} \| [1-9][\d,]* \| [\d,.]+ \|$", re.MULTILINE)
     assert row.search(quick_run["results"]), quick_run["results"]
+
+
+@pytest.mark.parametrize("dataset_name", [dataset.name for dataset in DATASETS])
+def test_results_validation_rows(quick_run, dataset_name):
+    row = re.compile(
+        rf"^\| {dataset_name} \| [1-9][\d,]* \| [\d,]+\.\d\d \| [\d,]+ \| .+ of \d+ \|$",
+        re.MULTILINE,
+    )
+    assert row.search(quick_run["results"]), quick_run["results"]
+
+
+def test_results_validation_total(quick_run):
+    total = re.compile(r"^\| total \| [1-9][\d,]* \| [\d,]+\.\d\d \| [\d,]+ \| \|$", re.MULTILINE)
+    assert total.search(quick_run["results"]), quick_run["results"]
+
+
+def test_results_gate_share(quick_run):
+    validated = len(DATASETS)
+    assert f"validating {validated} datasets, Data Docs included" in quick_run["results"]
 
 
 def test_results_quick_note(quick_run):
