@@ -83,8 +83,20 @@ def run_gate(
     validation = validate_dataset(
         connection, dataset_name, build_docs=build_docs, docs_dir=docs_dir
     )
+    # A rule whose expectation found no failing row needs no second scan of the table:
+    # on clean data that saves one query per rule over every row.
+    clean_rules = {
+        outcome.name
+        for outcome in validation.outcomes
+        if outcome.success
+        and outcome.unexpected_count == 0
+        and not outcome.error
+        and not outcome.skipped
+    }
     moved_by_rules = 0
     for rule in runnable_row_rules(connection, dataset_name):
+        if rule.name in clean_rules:
+            continue
         moved = quarantine_rows(
             connection,
             dataset_name,
