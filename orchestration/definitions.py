@@ -9,6 +9,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.ingest.assets import raw_landing
 from orchestration.jobs import monthly_audit
+from orchestration.report.assets import published_marts
 from orchestration.resources import default_resources
 from orchestration.transform.assets import salesaudit_dbt_models
 from orchestration.transform.project import dbt_executable, dbt_project
@@ -21,7 +22,7 @@ def build_definitions(
     """Assemble the code location; `resources` replace the defaults of the same key."""
     project = dbt_project()
     return dg.Definitions(
-        assets=[raw_landing, salesaudit_dbt_models],
+        assets=[raw_landing, salesaudit_dbt_models, published_marts],
         jobs=[monthly_audit],
         resources={
             **default_resources(),

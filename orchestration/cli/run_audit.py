@@ -24,17 +24,20 @@ class AuditRequest:
 
 RAW_STEP = "raw_landing"
 DBT_STEP = "salesaudit_dbt_models"
+PUBLISH_STEP = "published__marts"
 
 
 def steps_for(asset_selection: Sequence[dg.AssetKey] | None) -> list[str]:
     """Return the job steps that materialize the selection (every step when it is None)."""
     if asset_selection is None:
-        return [RAW_STEP, DBT_STEP]
+        return [RAW_STEP, DBT_STEP, PUBLISH_STEP]
     steps = []
     if any(key.path[0] == "raw" for key in asset_selection):
         steps.append(RAW_STEP)
-    if any(key.path[0] != "raw" for key in asset_selection):
+    if any(key.path[0] not in ("raw", "published") for key in asset_selection):
         steps.append(DBT_STEP)
+    if any(key.path[0] == "published" for key in asset_selection):
+        steps.append(PUBLISH_STEP)
     return steps
 
 
@@ -48,7 +51,7 @@ def audit_run_config(request: AuditRequest, steps: Sequence[str]) -> dict:
         DBT_STEP: {"start_month": request.start_month, "end_month": request.end_month},
     }
     return {
-        "ops": {step: {"config": step_config[step]} for step in steps},
+        "ops": {step: {"config": step_config[step]} for step in steps if step in step_config},
         "loggers": {"progress": {"config": {"total_steps": len(steps)}}},
     }
 

@@ -7,6 +7,7 @@ import sys
 import dagster as dg
 import duckdb
 
+from orchestration.report.publish import published_path_for
 from orchestration.report.team_kpis import latest_team_summary, render_text
 
 
@@ -55,6 +56,9 @@ def print_run_summary(request) -> None:
         print("Quarantined rows: none")
     print()
     print(f"Warehouse: {request.warehouse}")
+    published = published_path_for(request.warehouse)
+    if published.exists():
+        print(f"BI tools: {published} (read-only copy of the marts)")
     docs_index = request.warehouse.parent / "data_docs" / "index.html"
     if docs_index.exists():
         print(f"Data Docs: {docs_index}")
