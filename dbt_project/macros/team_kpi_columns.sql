@@ -1,0 +1,54 @@
+{#-
+    The team KPI columns of kpi_team_monthly and kpi_team_quarterly, in contract order,
+    computed from a relation of summed counts, amounts and hours per team and period.
+    Ratios are recomputed from the sums, never averaged from rep ratios.
+-#}
+{% macro team_kpi_columns() -%}
+        cast(rep_count as bigint) as rep_count,
+        cast(reps_with_quota as bigint) as reps_with_quota,
+        cast(reps_meeting_quota as bigint) as reps_meeting_quota,
+        cast(
+            case
+                when reps_with_quota > 0
+                    then cast(reps_meeting_quota as double) / reps_with_quota
+            end as double
+        ) as pct_reps_meeting_quota,
+        cast(deals_won as bigint) as deals_won,
+        cast(deals_lost as bigint) as deals_lost,
+        cast(deals_won_zero_amount as bigint) as deals_won_zero_amount,
+        cast(
+            case
+                when deals_won + deals_lost > 0
+                    then cast(deals_won as double) / (deals_won + deals_lost)
+            end as double
+        ) as win_rate,
+        cast(won_amount as decimal(18, 2)) as won_amount,
+        cast(
+            case
+                when deals_won_sized > 0 then round(won_amount / deals_won_sized, 2)
+            end as decimal(18, 2)
+        ) as avg_deal_size,
+        cast('{{ var("reporting_currency") | upper }}' as varchar) as reporting_currency,
+        cast(quota_amount as decimal(18, 2)) as quota_amount,
+        -- The row's own won_amount over its quota_amount, so the three columns agree.
+        cast(
+            case
+                when quota_amount > 0
+                    then cast(won_amount as double) / cast(quota_amount as double)
+            end as double
+        ) as quota_attainment,
+        cast(calls_made as bigint) as calls_made,
+        cast(proposals_sent as bigint) as proposals_sent,
+        cast(social_selling_interactions as bigint) as social_selling_interactions,
+        cast(meetings_held as bigint) as meetings_held,
+        cast(emails_sent as bigint) as emails_sent,
+        cast(total_hours as double) as total_hours,
+        cast(selling_hours as double) as selling_hours,
+        cast(
+            case when total_hours > 0 then selling_hours / total_hours end as double
+        ) as selling_time_pct,
+        cast(content_creation_hours as double) as content_creation_hours,
+        cast(content_search_hours as double) as content_search_hours,
+        cast(crm_update_hours as double) as crm_update_hours,
+        cast(reclaimable_hours as double) as reclaimable_hours
+{%- endmacro %}
