@@ -67,52 +67,14 @@ joined as (
 
 ),
 
-with_ratios as (
-
-    select
-        joined.*,
-        -- Open deals are not in deals_closed, so they never enter the denominator.
-        case
-            when deals_won + deals_lost > 0
-                then cast(deals_won as double) / (deals_won + deals_lost)
-        end as win_rate,
-        case
-            when won_amount + lost_amount > 0
-                then cast(won_amount as double) / cast(won_amount + lost_amount as double)
-        end as amount_weighted_win_rate,
-        case
-            when deals_won_sized > 0 then won_amount / deals_won_sized
-        end as avg_deal_size,
-        -- Attainment is undefined without a quota, for a quota of 0 or one with no exchange rate.
-        case
-            when quota_amount > 0
-                then cast(won_amount as double) / cast(quota_amount as double)
-        end as quota_attainment
-    from joined
-
-),
-
 final as (
 
     select
         cast(rep_id as varchar) as rep_id,
         cast(month as date) as month,
         cast(team as varchar) as team,
-        cast(deals_won as bigint) as deals_won,
-        cast(deals_lost as bigint) as deals_lost,
-        cast(deals_won_zero_amount as bigint) as deals_won_zero_amount,
-        cast(deals_won_missing_rate as bigint) as deals_won_missing_rate,
-        cast(win_rate as double) as win_rate,
-        cast(amount_weighted_win_rate as double) as amount_weighted_win_rate,
-        cast(won_amount as decimal(18, 2)) as won_amount,
-        cast(round(avg_deal_size, 2) as decimal(18, 2)) as avg_deal_size,
-        cast('{{ var("reporting_currency") | upper }}' as varchar) as reporting_currency,
-        cast(quota_amount as decimal(18, 2)) as quota_amount,
-        cast(quota_attainment as double) as quota_attainment,
-        -- Compares the decimal amounts rather than the double ratio, so exactly 100 % meets it.
-        cast(case when quota_amount > 0 then won_amount >= quota_amount end as boolean)
-            as met_quota
-    from with_ratios
+        {{ rep_performance_columns() }}
+    from joined
 
 )
 

@@ -101,27 +101,7 @@ summed as (
     select
         scope_team as team,
         scope_month as month,
-        count(rep_id) as rep_count,
-        coalesce(sum(has_quota), 0) as reps_with_quota,
-        coalesce(sum(has_met_quota), 0) as reps_meeting_quota,
-        coalesce(sum(deals_won), 0) as deals_won,
-        coalesce(sum(deals_lost), 0) as deals_lost,
-        coalesce(sum(deals_won_zero_amount), 0) as deals_won_zero_amount,
-        coalesce(sum(deals_won_sized), 0) as deals_won_sized,
-        coalesce(sum(won_amount), 0) as won_amount,
-        -- Null when no rep of the scope has a quota, as on the rep rows.
-        sum(quota_amount) as quota_amount,
-        coalesce(sum(calls_made), 0) as calls_made,
-        coalesce(sum(proposals_sent), 0) as proposals_sent,
-        coalesce(sum(social_selling_interactions), 0) as social_selling_interactions,
-        coalesce(sum(meetings_held), 0) as meetings_held,
-        coalesce(sum(emails_sent), 0) as emails_sent,
-        coalesce(sum(total_hours), 0) as total_hours,
-        coalesce(sum(selling_hours), 0) as selling_hours,
-        coalesce(sum(content_creation_hours), 0) as content_creation_hours,
-        coalesce(sum(content_search_hours), 0) as content_search_hours,
-        coalesce(sum(crm_update_hours), 0) as crm_update_hours,
-        coalesce(sum(reclaimable_hours), 0) as reclaimable_hours
+        {{ team_kpi_sums() }}
     from scoped_rows
     group by scope_team, scope_month
 
