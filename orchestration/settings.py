@@ -7,7 +7,7 @@ CLI can set environment variables before a run. `.env.example` lists every varia
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -122,9 +122,3 @@ class AuditSettings:
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)  # type: ignore[arg-type]
-
-    def with_overrides(self, **overrides: object) -> AuditSettings:
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)

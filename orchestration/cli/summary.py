@@ -23,7 +23,7 @@ def mart_row_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, in
 
 
 def quarantine_row_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
-    """Return (dataset, rows) for every quarantine table that holds rows."""
+    """Return (dataset, rows) for every quarantine table that contains rows."""
     tables = connection.execute(
         "select table_name from information_schema.tables "
         "where table_schema = 'quarantine' order by table_name"

@@ -79,8 +79,8 @@ class Dataset:
     grain: str
     key: tuple[str, ...]
     columns: tuple[Column, ...]
-    # A required dataset must be present in every landing; optional ones may be missing,
-    # and the marts that need them are then empty with a warning.
+    # A required dataset must be present in every landing. An optional one may be missing,
+    # and the marts that need it then lack its figures, with a warning.
     required: bool = False
     description: str = ""
     column_names: tuple[str, ...] = field(init=False)

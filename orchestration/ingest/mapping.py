@@ -160,7 +160,7 @@ def plan_sources(
     check_timezone(default_timezone)
     if not landing.is_dir():
         raise IngestError(
-            f"Landing folder {landing} not found. Pass the folder that holds the CSV files "
+            f"Landing folder {landing} not found. Pass the folder that contains the CSV files "
             "(--landing on the command line, SALESAUDIT_LANDING_DIR for the Dagster UI)."
         )
 

@@ -88,7 +88,7 @@ def read_original_values(
     """Return {record number: JSON object text of column -> original text} for the records.
 
     A record's text is untrimmed, with NULL for an empty field, as the loader reads it. A
-    constant column holds its constant. Records beyond the file's end are left out. A file
+    constant column contains its constant. Records beyond the file's end are left out. A file
     in another encoding than UTF-8 is transcoded again to a temporary copy. Raises OSError,
     UnicodeError, IngestError or duckdb.Error when the file cannot be read any more.
     """

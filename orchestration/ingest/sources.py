@@ -47,7 +47,7 @@ class DatasetSource:
     none of `column_map`, `constants` and `value_maps` is read from a header of the same
     name, and is NULL when the file has none. `multipliers` scale numeric columns (values
     given in millions, say). `mapping_file` is set when a mapping file described the
-    source, so that error messages can point to it; `ignore_columns` are source headers
+    source, so that error messages can point to it. `ignore_columns` are source headers
     that are dropped without a warning.
 
     `encoding` is a Python codec name, or None to detect each file's encoding (see

@@ -17,7 +17,7 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     """Read-only copy of every mart in `marts_published.duckdb`, beside the warehouse.
 
     BI tools connect here: the file is replaced in one rename after a successful build, so
-    an open connection never blocks a run and never sees a half-built period.
+    an open connection never blocks a run and never reads a half-built period.
     """
     target = published_path_for(warehouse.database)
     with warehouse.write_lock("publish marts", log=context.log):

@@ -56,7 +56,7 @@ def prepare_manifest() -> Path:
             f"Fix the dbt project and run `salesaudit prepare-dbt` again.\n"
             f"{completed.stdout}\n{completed.stderr}"
         )
-    # The manifest's mtime tells `make` it is current even when dbt leaves an unchanged file.
+    # Touching the manifest marks it current for `make` even when dbt leaves the file unchanged.
     project.manifest_path.touch()
     return project.manifest_path
 
