@@ -26,6 +26,11 @@ from orchestration import settings
 
 logger = logging.getLogger(__name__)
 
+# The Dagster concurrency pool every asset that writes the warehouse belongs to. With the
+# pool limit at 1 (deploy/dagster.yaml) a second run's writing step waits in Dagster, and
+# the file lock above covers writers outside this Dagster instance, such as the CLI.
+WAREHOUSE_POOL = "salesaudit_warehouse"
+
 # How often a waiting writer repeats its log line.
 WAIT_LOG_INTERVAL_SECONDS = 30.0
 
@@ -55,11 +60,10 @@ def warehouse_write_lock(
     lock = FileLock(str(lock_path_for(database)))
     owner_file = _owner_path_for(database)
     started = time.monotonic()
+    # The first attempt does not wait, so a writer that has to wait says so at once.
+    poll = 0.0
     while True:
         try:
-            poll = WAIT_LOG_INTERVAL_SECONDS
-            if timeout_seconds is not None:
-                poll = min(poll, timeout_seconds)
             lock.acquire(timeout=poll)
             break
         except Timeout:
@@ -76,6 +80,9 @@ def warehouse_write_lock(
                     f"Timed out after {waited:.0f} s waiting for the write lock on {database}, "
                     f"held by {holder}. Wait for that run to finish, or stop it."
                 ) from None
+            poll = WAIT_LOG_INTERVAL_SECONDS
+            if timeout_seconds is not None:
+                poll = max(0.0, min(poll, timeout_seconds - waited))
     try:
         owner_file.write_text(f"{purpose} (pid {os.getpid()} on {socket.gethostname()})\n")
         yield

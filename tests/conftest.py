@@ -1,7 +1,8 @@
 """Session fixtures: the dbt project is built once per test session, per data set.
 
 `sample_audit` generates a small sample company and runs `monthly_audit` in-process into
-a DuckDB file; `maven_audit` does the same for the public Maven CRM export. Tests then
+a DuckDB file over its months, as one run, then `quarterly_reaudit` over its complete
+fiscal quarters; `maven_audit` does the same for the public Maven CRM export. Tests then
 read the marts with plain DuckDB connections.
 """
 
@@ -15,7 +16,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.cli.run_audit import AuditRequest, run_audit
+from orchestration.cli.run_audit import AuditRequest, run_audit, run_quarterly_audit
 from orchestration.settings import AuditSettings, project_dir
 
 SAMPLE_SEED = 11
@@ -28,6 +29,13 @@ class AuditedWarehouse:
     request: AuditRequest
     result: dg.ExecuteInProcessResult
     instance: dg.DagsterInstance
+    quarterly_result: dg.ExecuteInProcessResult | None = None
+
+    @property
+    def all_events(self) -> list:
+        """Events of the monthly run, then of the quarterly run."""
+        quarterly = self.quarterly_result.all_events if self.quarterly_result else []
+        return [*self.result.all_events, *quarterly]
 
     def log_messages(self, level: int = logging.WARNING) -> list[str]:
         """Return the run's log messages at `level` or above, engine events excluded."""
@@ -49,7 +57,7 @@ class AuditedWarehouse:
 def _assert_success(result: dg.ExecuteInProcessResult) -> None:
     from orchestration.cli.summary import failure_messages
 
-    assert result.success, "monthly_audit failed:\n" + "\n".join(failure_messages(result))
+    assert result.success, f"{result.job_def.name} failed:\n" + "\n".join(failure_messages(result))
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +79,12 @@ def sample_audit(tmp_path_factory: pytest.TempPathFactory) -> AuditedWarehouse:
     instance = dg.DagsterInstance.ephemeral()
     result = run_audit(request, instance=instance)
     _assert_success(result)
-    return AuditedWarehouse(request=request, result=result, instance=instance)
+    _, quarterly = run_quarterly_audit(request, instance=instance)
+    assert quarterly is not None
+    _assert_success(quarterly)
+    return AuditedWarehouse(
+        request=request, result=result, instance=instance, quarterly_result=quarterly
+    )
 
 
 @pytest.fixture(scope="session")
@@ -95,4 +108,9 @@ def maven_audit(tmp_path_factory: pytest.TempPathFactory) -> AuditedWarehouse:
     instance = dg.DagsterInstance.ephemeral()
     result = run_audit(request, instance=instance)
     _assert_success(result)
-    return AuditedWarehouse(request=request, result=result, instance=instance)
+    _, quarterly = run_quarterly_audit(request, instance=instance)
+    assert quarterly is not None
+    _assert_success(quarterly)
+    return AuditedWarehouse(
+        request=request, result=result, instance=instance, quarterly_result=quarterly
+    )

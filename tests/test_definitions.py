@@ -52,10 +52,47 @@ def test_monthly_audit_job_exists():
     assert job.name == "monthly_audit"
 
 
-def test_monthly_audit_selects_every_asset(asset_graph):
-    job = defs.resolve_job_def("monthly_audit")
-    selected = job.asset_layer.selected_asset_keys
-    assert selected == asset_graph.materializable_asset_keys
+QUARTERLY_MARTS = {
+    "kpi_performance_quarterly",
+    "kpi_team_quarterly",
+    "productivity_matrix_quarterly",
+}
+
+
+def test_jobs_together_select_every_asset(asset_graph):
+    monthly = defs.resolve_job_def("monthly_audit").asset_layer.selected_asset_keys
+    quarterly = defs.resolve_job_def("quarterly_reaudit").asset_layer.selected_asset_keys
+    assert monthly | quarterly == asset_graph.materializable_asset_keys
+    assert {key.path[-1] for key in quarterly if key.path[0] == "marts"} == QUARTERLY_MARTS | {
+        "kpi_period_comparison"
+    }
+    assert not {key.path[-1] for key in monthly} & QUARTERLY_MARTS
+
+
+def test_partitions_follow_the_calendar(asset_graph):
+    monthly = asset_graph.get(dg.AssetKey(["marts", "kpi_team_monthly"])).partitions_def
+    quarterly = asset_graph.get(dg.AssetKey(["marts", "kpi_team_quarterly"])).partitions_def
+    assert (
+        monthly.timezone
+        == quarterly.timezone
+        == defs.resolve_job_def("monthly_audit").partitions_def.timezone
+    )
+    assert monthly.get_partition_keys()[0] == "2015-01"
+    assert asset_graph.get(dg.AssetKey(["marts", "kpi_period_comparison"])).partitions_def is None
+    assert asset_graph.get(dg.AssetKey(["raw", "activities"])).partitions_def is None
+
+
+def test_schedules_and_sensors_present():
+    assert {schedule.name for schedule in defs.schedules} == {
+        "monthly_audit_schedule",
+        "quarterly_reaudit_schedule",
+    }
+    assert {sensor.name for sensor in defs.sensors} == {
+        "quarterly_reaudit_after_months",
+        "landing_files_sensor",
+        "audit_run_failure_alert",
+        "landing_freshness_sensor",
+    }
 
 
 @pytest.mark.parametrize("dataset_name", [ds.name for ds in DATASETS])

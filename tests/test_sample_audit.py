@@ -25,7 +25,7 @@ def test_sample_mart_not_empty(row_counts, mart):
 def test_raw_row_count_metadata(sample_audit, dataset_name):
     materializations = [
         event.event_specific_data.materialization
-        for event in sample_audit.result.all_events
+        for event in sample_audit.all_events
         if event.event_type_value == "ASSET_MATERIALIZATION"
         and event.asset_key.path == ["raw", dataset_name]
     ]
@@ -40,7 +40,7 @@ def test_raw_row_count_metadata(sample_audit, dataset_name):
 def test_team_mart_preview_metadata(sample_audit):
     materializations = [
         event.event_specific_data.materialization
-        for event in sample_audit.result.all_events
+        for event in sample_audit.all_events
         if event.event_type_value == "ASSET_MATERIALIZATION"
         and event.asset_key.path == ["marts", "kpi_team_monthly"]
     ]
@@ -53,7 +53,7 @@ def test_team_mart_preview_metadata(sample_audit):
 def test_mart_row_count_metadata(sample_audit, row_counts, mart):
     materializations = [
         event.event_specific_data.materialization
-        for event in sample_audit.result.all_events
+        for event in sample_audit.all_events
         if event.event_type_value == "ASSET_MATERIALIZATION"
         and event.asset_key.path == ["marts", mart]
     ]

@@ -33,22 +33,24 @@ def test_parse_month_invalid(text):
 
 def test_audit_vars_carry_settings():
     settings = AuditSettings(reporting_timezone="America/New_York", reporting_currency="USD")
-    dbt_vars = audit_vars(settings, date(2017, 1, 1), date(2017, 12, 1))
+    dbt_vars = audit_vars(settings, date(2017, 1, 1), date(2018, 1, 1))
     assert dbt_vars["reporting_timezone"] == "America/New_York"
     assert dbt_vars["reporting_currency"] == "USD"
-    assert dbt_vars["audit_start_month"] == "2017-01-01"
-    assert dbt_vars["audit_end_month"] == "2017-12-01"
+    assert dbt_vars["audit_period_start"] == "2017-01-01"
+    assert dbt_vars["audit_period_end"] == "2018-01-01"
 
 
 def test_audit_vars_open_range_is_empty():
     dbt_vars = audit_vars(AuditSettings())
-    assert dbt_vars["audit_start_month"] == ""
-    assert dbt_vars["audit_end_month"] == ""
+    assert dbt_vars["audit_period_start"] == ""
+    assert dbt_vars["audit_period_end"] == ""
 
 
 def test_audit_vars_reject_reversed_range():
-    with pytest.raises(ValueError, match="starts after it ends"):
+    with pytest.raises(ValueError, match="window is empty"):
         audit_vars(AuditSettings(), date(2017, 5, 1), date(2017, 1, 1))
+    with pytest.raises(ValueError, match="window is empty"):
+        audit_vars(AuditSettings(), date(2017, 5, 1), date(2017, 5, 1))
 
 
 def test_prune_keeps_newest_folders(tmp_path, monkeypatch):

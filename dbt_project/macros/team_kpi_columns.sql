@@ -70,13 +70,13 @@
         cast(social_selling_interactions as bigint) as social_selling_interactions,
         cast(meetings_held as bigint) as meetings_held,
         cast(emails_sent as bigint) as emails_sent,
-        cast(total_hours as double) as total_hours,
-        cast(selling_hours as double) as selling_hours,
+        cast(round(total_hours, 9) as double) as total_hours,
+        cast(round(selling_hours, 9) as double) as selling_hours,
         cast(
-            case when total_hours > 0 then selling_hours / total_hours end as double
+            round(case when total_hours > 0 then selling_hours / total_hours end, 9) as double
         ) as selling_time_pct,
-        cast(content_creation_hours as double) as content_creation_hours,
-        cast(content_search_hours as double) as content_search_hours,
-        cast(crm_update_hours as double) as crm_update_hours,
-        cast(reclaimable_hours as double) as reclaimable_hours
+        cast(round(content_creation_hours, 9) as double) as content_creation_hours,
+        cast(round(content_search_hours, 9) as double) as content_search_hours,
+        cast(round(crm_update_hours, 9) as double) as crm_update_hours,
+        cast(round(reclaimable_hours, 9) as double) as reclaimable_hours
 {%- endmacro %}

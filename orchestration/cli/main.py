@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.cli.summary import print_failure, print_run_summary
+from orchestration.cli.summary import print_failure, print_quarter_changes, print_run_summary
 from orchestration.settings import AuditSettings
 from orchestration.transform.dbt_vars import parse_month
 
@@ -189,14 +189,20 @@ def _command_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _execute(request) -> int:
-    from orchestration.cli.run_audit import run_audit
+def _execute(request, show_quarter_changes: bool = False) -> int:
+    from orchestration.cli.run_audit import run_audit, run_quarterly_audit
 
     result = run_audit(request)
     if not result.success:
         print_failure(result, request)
         return 1
+    quarters, quarterly = run_quarterly_audit(request)
+    if quarterly is not None and not quarterly.success:
+        print_failure(quarterly, request)
+        return 1
     print_run_summary(request)
+    if show_quarter_changes:
+        print_quarter_changes(request, quarters)
     return 0
 
 
@@ -243,7 +249,7 @@ def _command_demo(args: argparse.Namespace) -> int:
         end_month=f"{summary.last_month:%Y-%m}",
     )
     print(f"Auditing {request.start_month} to {request.end_month} into {request.warehouse}")
-    return _execute(request)
+    return _execute(request, show_quarter_changes=True)
 
 
 def _command_prepare_dbt(_: argparse.Namespace) -> int:

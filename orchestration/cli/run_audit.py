@@ -1,4 +1,9 @@
-"""Run the `monthly_audit` job in-process: the one code path the CLI and the UI share."""
+"""Run the audit jobs in-process: the one code path the CLI and the UI share.
+
+A month range runs as one `monthly_audit` run over that partition range (one dbt
+invocation), then `quarterly_reaudit` over the fiscal quarters that lie wholly inside
+the range.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from orchestration.cli.progress import progress_logger
+from orchestration.jobs import MONTHLY_AUDIT, QUARTERLY_REAUDIT
+from orchestration.periods import PARTITION_KEY_FORMAT, AuditCalendar, add_months, month_start
 from orchestration.settings import AuditSettings
 
 
@@ -23,37 +34,89 @@ class AuditRequest:
 
 
 RAW_STEP = "raw_landing"
-DBT_STEP = "salesaudit_dbt_models"
+# The landing freshness checks run right after raw_landing, as a step of their own.
+FRESHNESS_STEP = "freshness_check"
+DBT_STEPS = ("salesaudit_dbt_models", "salesaudit_dbt_monthly", "salesaudit_dbt_comparison")
 PUBLISH_STEP = "published__marts"
 
 
 def steps_for(asset_selection: Sequence[dg.AssetKey] | None) -> list[str]:
-    """Return the job steps that materialize the selection (every step when it is None)."""
+    """Return the monthly job's steps that materialize the selection (all when None)."""
     if asset_selection is None:
-        return [RAW_STEP, DBT_STEP, PUBLISH_STEP]
+        return [RAW_STEP, FRESHNESS_STEP, *DBT_STEPS, PUBLISH_STEP]
     steps = []
     if any(key.path[0] == "raw" for key in asset_selection):
-        steps.append(RAW_STEP)
+        steps.extend([RAW_STEP, FRESHNESS_STEP])
     if any(key.path[0] not in ("raw", "published") for key in asset_selection):
-        steps.append(DBT_STEP)
+        steps.extend(DBT_STEPS)
     if any(key.path[0] == "published" for key in asset_selection):
         steps.append(PUBLISH_STEP)
     return steps
 
 
-def audit_run_config(request: AuditRequest, steps: Sequence[str]) -> dict:
-    """Build the run config that points the selected steps at the request."""
-    step_config = {
-        RAW_STEP: {
-            "landing_dir": str(request.landing_dir),
-            "mapping_file": str(request.mapping_file) if request.mapping_file else "",
-        },
-        DBT_STEP: {"start_month": request.start_month, "end_month": request.end_month},
-    }
+def audit_run_config(request: AuditRequest, total_steps: int) -> dict:
+    """Build the run config that points the raw step at the request's landing data."""
     return {
-        "ops": {step: {"config": step_config[step]} for step in steps if step in step_config},
-        "loggers": {"progress": {"config": {"total_steps": len(steps)}}},
+        "ops": {
+            RAW_STEP: {
+                "config": {
+                    "landing_dir": str(request.landing_dir),
+                    "mapping_file": str(request.mapping_file) if request.mapping_file else "",
+                }
+            }
+        },
+        "loggers": {"progress": {"config": {"total_steps": total_steps}}},
     }
+
+
+def request_calendar(request: AuditRequest) -> AuditCalendar:
+    """The calendar of the request's settings, with partitions starting early enough."""
+    calendar = AuditCalendar.from_env(request.audit_settings)
+    first, _ = request_months(request)
+    if first < calendar.first_month:
+        calendar = AuditCalendar(
+            settings=calendar.settings,
+            first_month=first,
+            audit_day=calendar.audit_day,
+            audit_hour=calendar.audit_hour,
+        )
+    return calendar
+
+
+def request_months(request: AuditRequest):
+    if not request.start_month or not request.end_month:
+        raise ValueError("Give the months to audit: --from YYYY-MM and --to YYYY-MM.")
+    first, last = month_start(request.start_month), month_start(request.end_month)
+    if first > last:
+        raise ValueError(f"--from {request.start_month} is after --to {request.end_month}.")
+    return first, last
+
+
+def complete_quarters(calendar: AuditCalendar, request: AuditRequest) -> list[str]:
+    """Return the fiscal quarter keys whose three months all lie in the request's range."""
+    first, last = request_months(request)
+    quarter = calendar.quarter_start(first)
+    if quarter < first:
+        quarter = add_months(quarter, 3)
+    keys = []
+    while add_months(quarter, 2) <= last:
+        keys.append(quarter.strftime(PARTITION_KEY_FORMAT))
+        quarter = add_months(quarter, 3)
+    return keys
+
+
+def _definitions(request: AuditRequest, calendar: AuditCalendar) -> dg.Definitions:
+    from orchestration.definitions import build_definitions
+    from orchestration.warehouse import WarehouseResource
+
+    resources = {"warehouse": WarehouseResource(path=str(request.warehouse))}
+    return build_definitions(
+        resources=resources, loggers={"progress": progress_logger}, calendar=calendar
+    )
+
+
+def _range_tags(keys: Sequence[str]) -> dict[str, str]:
+    return {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
 
 
 def run_audit(
@@ -61,29 +124,49 @@ def run_audit(
     instance: dg.DagsterInstance | None = None,
     asset_selection: Sequence[dg.AssetKey] | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Execute `monthly_audit` in this process against the requested landing data and warehouse.
+    """Execute `monthly_audit` in this process for the request's months, as one run.
 
     Without `instance` the run is recorded in an ephemeral instance that ends with it.
     `asset_selection` runs a subset of the job, for example only the raw assets.
     """
-    from orchestration.definitions import build_definitions
-    from orchestration.resources import AuditSettingsResource
-    from orchestration.warehouse import WarehouseResource
-
-    settings = request.audit_settings
-    resources = {
-        "warehouse": WarehouseResource(path=str(request.warehouse)),
-        "audit_settings": AuditSettingsResource(
-            reporting_timezone=settings.reporting_timezone,
-            reporting_currency=settings.reporting_currency,
-            fiscal_year_start_month=settings.fiscal_year_start_month,
-        ),
-    }
-    definitions = build_definitions(resources=resources, loggers={"progress": progress_logger})
-    job = definitions.resolve_job_def("monthly_audit")
+    calendar = request_calendar(request)
+    first, last = request_months(request)
+    last_key = calendar.monthly_partitions().get_last_partition_key()
+    if last_key is None or last > month_start(last_key):
+        raise ValueError(
+            f"--to {request.end_month} has not ended yet in {calendar.timezone}: the last "
+            f"month that can be audited is {last_key}."
+        )
+    job = _definitions(request, calendar).resolve_job_def(MONTHLY_AUDIT)
+    steps = steps_for(asset_selection)
     return job.execute_in_process(
-        run_config=audit_run_config(request, steps_for(asset_selection)),
+        run_config=audit_run_config(request, len(steps)),
         raise_on_error=False,
         instance=instance,
         asset_selection=asset_selection,
+        tags=_range_tags(
+            [first.strftime(PARTITION_KEY_FORMAT), last.strftime(PARTITION_KEY_FORMAT)]
+        ),
     )
+
+
+def run_quarterly_audit(
+    request: AuditRequest, instance: dg.DagsterInstance | None = None
+) -> tuple[list[str], dg.ExecuteInProcessResult | None]:
+    """Execute `quarterly_reaudit` over the complete fiscal quarters of the request's range.
+
+    Returns the quarter keys and the run's result, or no result when the range holds no
+    complete quarter. Run it after `run_audit` has rebuilt the months.
+    """
+    calendar = request_calendar(request)
+    quarters = complete_quarters(calendar, request)
+    if not quarters:
+        return quarters, None
+    job = _definitions(request, calendar).resolve_job_def(QUARTERLY_REAUDIT)
+    result = job.execute_in_process(
+        run_config={"loggers": {"progress": {"config": {"total_steps": 3}}}},
+        raise_on_error=False,
+        instance=instance,
+        tags=_range_tags(quarters),
+    )
+    return quarters, result

@@ -8,6 +8,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.report.publish import published_path_for
+from orchestration.report.quarter_changes import latest_quarter_changes, render_changes_text
 from orchestration.report.team_kpis import latest_team_summary, render_text
 
 
@@ -62,6 +63,17 @@ def print_run_summary(request) -> None:
     docs_index = request.warehouse.parent / "data_docs" / "index.html"
     if docs_index.exists():
         print(f"Data Docs: {docs_index}")
+
+
+def print_quarter_changes(request, quarters: list[str]) -> None:
+    """Print the latest audited quarter's team KPI changes against the quarter before."""
+    if not quarters:
+        print("No complete fiscal quarter in the audited months, so no quarter comparison.")
+        return
+    with duckdb.connect(str(request.warehouse), read_only=True) as connection:
+        changes = latest_quarter_changes(connection)
+    print()
+    print(render_changes_text(changes))
 
 
 def _without_class_path(message: str) -> str:

@@ -21,7 +21,7 @@ from orchestration.quality.gate import GateOutcome, run_gate
 from orchestration.quality.validate import ExpectationOutcome, expectation_names
 from orchestration.resources import AuditSettingsResource
 from orchestration.transform.lineage import marts_downstream_of_source
-from orchestration.warehouse import WarehouseResource
+from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 RAW_GROUP = "raw"
 GATE_CHECK = "quality_gate"
@@ -112,6 +112,11 @@ def _markdown_list(items: list[str], empty: str) -> dg.MetadataValue:
     return dg.MetadataValue.md("\n".join(f"- {item}" for item in items) or empty)
 
 
+def _newest_file_time(files: tuple[str, ...]) -> float | None:
+    times = [Path(name).stat().st_mtime for name in files if Path(name).is_file()]
+    return max(times, default=None)
+
+
 def gate_metadata(outcome: GateOutcome) -> dict[str, dg.MetadataValue]:
     """Typed metadata for one dataset's load, on every path including an absent dataset."""
     load = outcome.load
@@ -130,6 +135,10 @@ def gate_metadata(outcome: GateOutcome) -> dict[str, dg.MetadataValue]:
         ),
         "warnings": _markdown_list(list(load.warnings) if load else [], "_none_"),
     }
+    arrived = _newest_file_time(load.files if load else ())
+    if arrived is not None:
+        # The freshness checks read this: when the dataset's newest landing file arrived.
+        metadata["dagster/last_updated_timestamp"] = dg.MetadataValue.timestamp(arrived)
     docs = outcome.validation.data_docs_path if outcome.validation else None
     if docs is not None:
         metadata["data_docs"] = dg.MetadataValue.url(docs.resolve().as_uri())
@@ -248,6 +257,7 @@ def _absent_dataset_message(dataset_name: str, landing_dir: Path, outcome: GateO
     specs=[_raw_spec(ds) for ds in DATASETS],
     check_specs=[spec for ds in DATASETS for spec in _check_specs(ds)],
     can_subset=True,
+    pool=WAREHOUSE_POOL,
 )
 def raw_landing(
     context: dg.AssetExecutionContext,

@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.report.publish import publish_marts, published_path_for
 from orchestration.transform.lineage import mart_relations
-from orchestration.warehouse import WarehouseResource
+from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 
 @dg.asset(
@@ -12,6 +12,7 @@ from orchestration.warehouse import WarehouseResource
     group_name="published",
     kinds={"duckdb"},
     deps=[dg.AssetKey(["marts", name]) for name in sorted(mart_relations())],
+    pool=WAREHOUSE_POOL,
 )
 def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Read-only copy of every mart in `marts_published.duckdb`, beside the warehouse.

@@ -1,153 +1,161 @@
-"""The dbt project as Dagster assets: staging, intermediate and mart models, seeds and tests.
+"""The dbt project as Dagster assets, in four groups by how a run rebuilds them.
 
-One `dbt build` runs the selected models with the audit vars, under the warehouse write
-lock. When dbt has finished, each materialization gets its row count, and the team mart
-gets a markdown preview of the latest month. Marts left empty are named in a warning
-together with the landing datasets they lacked.
+- `salesaudit_dbt_models`: seeds, staging of the reference datasets, the reps history
+  snapshot and calendars. Not partitioned: every run rebuilds them from raw.
+- `salesaudit_dbt_monthly` (dbt tag `monthly`): event staging, facts and monthly marts,
+  partitioned by month. A run replaces exactly the months of its partition or partition
+  range (incremental models, macros/audit_window.sql).
+- `salesaudit_dbt_quarterly` (tag `quarterly`): quarterly marts, partitioned by fiscal
+  quarter and summed from the monthly facts.
+- `salesaudit_dbt_comparison` (tag `comparison`): period-over-period comparisons over every
+  month and quarter built so far, rebuilt in full after each run.
+
+A backfill over a range of months or quarters runs as one dbt invocation over the range
+(single-run backfill policy). Every group writes the warehouse, so each takes the
+warehouse write lock, and all share the Dagster concurrency pool `salesaudit_warehouse`.
 """
 
 import os
-from collections.abc import Iterator, Mapping
-from typing import Any
+from datetime import date
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
-from pydantic import Field
+from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.report.team_kpis import latest_team_summary, render_markdown
+from orchestration.periods import AuditCalendar, window_months
 from orchestration.resources import AuditSettingsResource
-from orchestration.transform.dbt_vars import audit_vars, parse_month, vars_argument
-from orchestration.transform.lineage import sources_upstream_of
-from orchestration.transform.project import (
-    dbt_project,
-    ensure_manifest,
-    load_manifest,
-    prune_invocation_dirs,
-)
-from orchestration.warehouse import WarehouseResource
+from orchestration.transform.dbt_vars import audit_vars, vars_argument
+from orchestration.transform.metadata import SalesauditDbtTranslator, with_table_metadata
+from orchestration.transform.project import dbt_project, ensure_manifest, prune_invocation_dirs
+from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
 
-TEAM_MART = "kpi_team_monthly"
+PARTITIONED_TAGS = ("monthly", "quarterly", "comparison")
 
 
-class AuditRangeConfig(dg.Config):
-    """The months to audit. Empty bounds let dbt derive the range from the data."""
-
-    start_month: str = Field(default="", description="First month to audit, YYYY-MM.")
-    end_month: str = Field(default="", description="Last month to audit, YYYY-MM, inclusive.")
-
-
-class SalesauditDbtTranslator(DagsterDbtTranslator):
-    """Groups dbt nodes by layer, so the UI shows raw -> staging -> intermediate -> marts."""
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "seed":
-            return "reference"
-        return dbt_resource_props.get("schema") or "dbt"
-
-
-def _relations_by_asset_key(translator: DagsterDbtTranslator) -> dict[dg.AssetKey, dict]:
-    manifest = load_manifest()
-    relations = {}
-    for unique_id, node in manifest["nodes"].items():
-        if node["resource_type"] in ("model", "seed", "snapshot"):
-            relations[translator.get_asset_key(node)] = {
-                "unique_id": unique_id,
-                "schema": node["schema"],
-                "name": node.get("alias") or node["name"],
-            }
-    return relations
+def _window(context: dg.AssetExecutionContext, timezone: str) -> tuple[date | None, date | None]:
+    """Return the run's audit window, half-open, or (None, None) for an unpartitioned run."""
+    if not context.has_partition_key and not context.has_partition_key_range:
+        return None, None
+    partitions_def = context.assets_def.partitions_def
+    if getattr(partitions_def, "timezone", timezone) != timezone:
+        raise dg.Failure(
+            description=(
+                f"The partitions are months in {partitions_def.timezone}, but the run's "
+                f"reporting time zone is {timezone}. Set the time zone once, with "
+                "SALESAUDIT_REPORTING_TIMEZONE, before the code location loads, instead of "
+                "overriding it in the run's resource config."
+            )
+        )
+    return window_months(context.partition_time_window)
 
 
-def _row_count(connection, relation: dict) -> int | None:
-    try:
-        return connection.execute(
-            f'select count(*) from "{relation["schema"]}"."{relation["name"]}"'
-        ).fetchone()[0]
-    except Exception:  # noqa: BLE001 - a relation dbt did not build has no count to report
-        return None
-
-
-def _event_asset_key(event, context: dg.AssetExecutionContext) -> dg.AssetKey | None:
-    if isinstance(event, dg.Output):
-        return context.asset_key_for_output(event.output_name)
-    if isinstance(event, dg.AssetMaterialization):
-        return event.asset_key
-    return None
-
-
-def _with_table_metadata(
-    events: list, warehouse: WarehouseResource, context: dg.AssetExecutionContext
-) -> Iterator:
-    """Yield dbt's events with row counts, a team preview and empty-mart warnings added."""
-    log = context.log
-    translator = SalesauditDbtTranslator()
-    relations = _relations_by_asset_key(translator)
-    with warehouse.connect(read_only=True) as connection:
-        for event in events:
-            relation = relations.get(_event_asset_key(event, context))
-            if relation is None:
-                yield event
-                continue
-            metadata: dict[str, dg.MetadataValue] = {}
-            row_count = _row_count(connection, relation)
-            if row_count is not None:
-                metadata["dagster/row_count"] = dg.MetadataValue.int(row_count)
-            if relation["schema"] == "marts" and row_count == 0:
-                upstream = sources_upstream_of(relation["unique_id"])
-                empty_sources = [
-                    name
-                    for name in upstream
-                    if _row_count(connection, {"schema": "raw", "name": name}) == 0
-                ]
-                log.warning(
-                    f"marts.{relation['name']} is empty"
-                    + (
-                        ": these landing datasets were absent or empty: "
-                        f"{', '.join(empty_sources)}."
-                        if empty_sources
-                        else ": no rows in the audit range."
-                    )
-                )
-            if relation["name"] == TEAM_MART and row_count:
-                metadata["latest_month_preview"] = dg.MetadataValue.md(
-                    render_markdown(latest_team_summary(connection))
-                )
-            yield event.with_metadata({**(event.metadata or {}), **metadata})
-
-
-@dbt_assets(
-    manifest=ensure_manifest(),
-    project=dbt_project(),
-    dagster_dbt_translator=SalesauditDbtTranslator(),
-    name="salesaudit_dbt_models",
-)
-def salesaudit_dbt_models(
+def run_dbt_build(
     context: dg.AssetExecutionContext,
-    config: AuditRangeConfig,
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
     audit_settings: AuditSettingsResource,
 ):
-    """Build the selected dbt models and run their tests for the configured months."""
-    start_month = parse_month(config.start_month) if config.start_month else None
-    end_month = parse_month(config.end_month) if config.end_month else None
-    dbt_vars = audit_vars(audit_settings.resolve(), start_month, end_month)
+    """Run `dbt build` for the context's selection and window under the warehouse lock."""
+    settings = audit_settings.resolve()
+    period_start, period_end = _window(context, settings.reporting_timezone)
+    dbt_vars = audit_vars(settings, period_start, period_end)
     context.log.info(f"dbt vars: {dbt_vars}")
 
     # dbt runs as a subprocess that reads the warehouse path from this variable (profiles.yml).
     os.environ["SALESAUDIT_WAREHOUSE"] = str(warehouse.database)
     with warehouse.write_lock("dbt build", log=context.log):
         invocation = dbt.cli(
-            ["build", "--vars", vars_argument(dbt_vars)], context=context, raise_on_error=False
+            # Unit tests check the SQL on fixed inputs; `make test` runs them (as dbt
+            # recommends, in CI rather than on every production run).
+            ["build", "--vars", vars_argument(dbt_vars), "--exclude-resource-type", "unit_test"],
+            context=context,
+            raise_on_error=False,
         )
         events = list(invocation.stream())
-        yield from _with_table_metadata(events, warehouse, context)
+        yield from with_table_metadata(events, warehouse, context)
     prune_invocation_dirs(context.op_def.name)
     if not invocation.is_successful():
-        error = invocation.get_error()
         raise dg.Failure(
             description=(
                 "dbt build failed; the failing models and tests are listed in the log above. "
-                f"{error}"
+                f"{invocation.get_error()}"
             )
         )
+
+
+def build_dbt_assets(calendar: AuditCalendar) -> list[dg.AssetsDefinition]:
+    """Return the four dbt asset groups, partitioned by `calendar`'s months and quarters."""
+    manifest = ensure_manifest()
+    project = dbt_project()
+    translator = SalesauditDbtTranslator()
+    shared = {"manifest": manifest, "project": project, "dagster_dbt_translator": translator}
+
+    @dbt_assets(
+        **shared,
+        name="salesaudit_dbt_models",
+        exclude=" ".join(f"tag:{tag}" for tag in PARTITIONED_TAGS),
+        pool=WAREHOUSE_POOL,
+    )
+    def salesaudit_dbt_models(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        audit_settings: AuditSettingsResource,
+    ):
+        """Build seeds, reference staging, the reps history and calendars, and test them."""
+        yield from run_dbt_build(context, dbt, warehouse, audit_settings)
+
+    @dbt_assets(
+        **shared,
+        name="salesaudit_dbt_monthly",
+        select="tag:monthly",
+        partitions_def=calendar.monthly_partitions(),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+    )
+    def salesaudit_dbt_monthly(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        audit_settings: AuditSettingsResource,
+    ):
+        """Replace the partition's months in the event staging, facts and monthly marts."""
+        yield from run_dbt_build(context, dbt, warehouse, audit_settings)
+
+    @dbt_assets(
+        **shared,
+        name="salesaudit_dbt_quarterly",
+        select="tag:quarterly",
+        partitions_def=calendar.quarterly_partitions(),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+    )
+    def salesaudit_dbt_quarterly(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        audit_settings: AuditSettingsResource,
+    ):
+        """Replace the partition's fiscal quarters in the quarterly marts."""
+        yield from run_dbt_build(context, dbt, warehouse, audit_settings)
+
+    @dbt_assets(
+        **shared,
+        name="salesaudit_dbt_comparison",
+        select="tag:comparison",
+        pool=WAREHOUSE_POOL,
+    )
+    def salesaudit_dbt_comparison(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        audit_settings: AuditSettingsResource,
+    ):
+        """Rebuild the period-over-period comparisons from every month and quarter built."""
+        yield from run_dbt_build(context, dbt, warehouse, audit_settings)
+
+    return [
+        salesaudit_dbt_models,
+        salesaudit_dbt_monthly,
+        salesaudit_dbt_quarterly,
+        salesaudit_dbt_comparison,
+    ]

@@ -22,16 +22,19 @@ def parse_month(text: str) -> date:
 
 def audit_vars(
     audit_settings: AuditSettings,
-    start_month: date | None = None,
-    end_month: date | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
 ) -> dict[str, object]:
-    """Return dbt vars for an audit from `start_month` to `end_month`, both inclusive.
+    """Return dbt vars for the audit window `period_start` <= month < `period_end`.
 
-    A missing bound is passed as '' and dbt derives it from the data.
+    Both bounds are first days of months in the reporting time zone; the end is excluded,
+    so a row at 00:00 on the first day of the next month belongs to the next month. A
+    missing bound is passed as '' and dbt derives it from the data.
     """
-    if start_month and end_month and start_month > end_month:
+    if period_start and period_end and period_start >= period_end:
         raise ValueError(
-            f"The audit range starts after it ends: {start_month:%Y-%m} > {end_month:%Y-%m}."
+            f"The audit window is empty: it starts at {period_start:%Y-%m} and ends before "
+            f"{period_end:%Y-%m}. Give an end month after the start month."
         )
     return {
         "reporting_timezone": audit_settings.reporting_timezone,
@@ -39,8 +42,8 @@ def audit_vars(
         "fiscal_year_start_month": audit_settings.fiscal_year_start_month,
         "conversion_window_days": audit_settings.conversion_window_days,
         "proposal_stage": audit_settings.proposal_stage,
-        "audit_start_month": start_month.isoformat() if start_month else "",
-        "audit_end_month": end_month.isoformat() if end_month else "",
+        "audit_period_start": period_start.isoformat() if period_start else "",
+        "audit_period_end": period_end.isoformat() if period_end else "",
     }
 
 

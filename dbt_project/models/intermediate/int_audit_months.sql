@@ -1,12 +1,14 @@
 {#-
-    One row per calendar month of the audit range, in the reporting time zone. The vars
-    audit_start_month and audit_end_month ('YYYY-MM-01', inclusive) fix the range. An empty
-    var derives that end from the data: the first or last month with activities
-    (started_at), closed deals (close month), quotas or time entries. Without such data and
-    vars the range is empty, and so is every mart built on it.
+    One row per calendar month of the audit window, in the reporting time zone: months m
+    with audit_period_start <= m < audit_period_end (vars, 'YYYY-MM-01', see
+    macros/audit_window.sql). An empty var derives that end from the data: the first month,
+    or the month after the last, with activities (started_at), closed deals (close month),
+    quotas or time entries. Without such data and vars the window is empty, and so is every
+    mart built on it.
 -#}
-{%- set audit_start_month = (var('audit_start_month', '') or '') | string | trim -%}
-{%- set audit_end_month = (var('audit_end_month', '') or '') | string | trim -%}
+{{ config(tags=['monthly']) }}
+{%- set audit_period_start = audit_period_start() -%}
+{%- set audit_period_end = audit_period_end() -%}
 
 with recursive
 
@@ -65,13 +67,13 @@ data_bounds as (
 bounds as (
 
     select
-        {% if audit_start_month -%}
-        cast({{ dbt.date_trunc('month', "cast('" ~ audit_start_month ~ "' as date)") }} as date)
+        {% if audit_period_start -%}
+        cast({{ dbt.date_trunc('month', "cast('" ~ audit_period_start ~ "' as date)") }} as date)
         {%- else -%}
         first_data_month
         {%- endif %} as first_month,
-        {% if audit_end_month -%}
-        cast({{ dbt.date_trunc('month', "cast('" ~ audit_end_month ~ "' as date)") }} as date)
+        {% if audit_period_end -%}
+        cast({{ dbt.dateadd('month', -1, dbt.date_trunc('month', "cast('" ~ audit_period_end ~ "' as date)")) }} as date)
         {%- else -%}
         last_data_month
         {%- endif %} as last_month

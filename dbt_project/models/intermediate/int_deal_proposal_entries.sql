@@ -5,6 +5,15 @@
     in the same month; kpi_effectiveness_monthly then counts that activity instead, so the
     proposal is never counted twice.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('month') }}",
+    )
+}}
 with
 
 stage_history as (
@@ -22,6 +31,7 @@ deals as (
 activities as (
 
     select * from {{ ref('stg_landing__activities') }}
+    where {{ in_audit_window('started_month') }}
 
 ),
 
@@ -74,6 +84,7 @@ final as (
     left join proposal_activity_months
         on first_entries.deal_id = proposal_activity_months.deal_id
         and first_entries.entered_month = proposal_activity_months.month
+    where {{ in_audit_window('first_entries.entered_month') }}
 
 )
 

@@ -3,6 +3,15 @@
     reporting currency at the rate of its close day in the reporting time zone, or the latest
     earlier rate. Open deals are not here: they never count in win rates.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('month') }}",
+    )
+}}
 {%- set reporting_currency = var('reporting_currency') | upper %}
 
 with

@@ -1,5 +1,7 @@
 {#-
-    One row per audit month with its fiscal quarter. var('fiscal_year_start_month') (1-12)
+    One row per calendar month from var calendar_first_month to var calendar_last_month
+    ('YYYY-MM-01') with its fiscal quarter: a calendar every run shares, whatever months it
+    audits. var('fiscal_year_start_month') (1-12)
     is the calendar month a fiscal year begins in. A fiscal year is named by the calendar
     year it ends in: with April as the start, April 2024 to March 2025 is FY2025, so May
     2024 is FY2025-Q1 and January 2025 is FY2025-Q4. With January as the start, the fiscal
@@ -15,11 +17,18 @@
 {#- A fiscal year starting in any month but January ends in the next calendar year. -#}
 {%- set end_year_offset = 0 if fiscal_year_start_month == 1 else 1 %}
 
-with
+{%- set calendar_first_month = var('calendar_first_month', '2000-01-01') | string | trim -%}
+{%- set calendar_last_month = var('calendar_last_month', '2099-12-01') | string | trim %}
 
-audit_months as (
+with recursive
 
-    select * from {{ ref('int_audit_months') }}
+calendar_months (month) as (
+
+    select cast('{{ calendar_first_month }}' as date)
+    union all
+    select cast({{ dbt.dateadd('month', 1, 'month') }} as date)
+    from calendar_months
+    where month < cast('{{ calendar_last_month }}' as date)
 
 ),
 
@@ -29,7 +38,7 @@ calendar_parts as (
         month,
         cast(extract(year from month) as integer) as calendar_year,
         cast(extract(month from month) as integer) as calendar_month
-    from audit_months
+    from calendar_months
 
 ),
 
@@ -73,9 +82,7 @@ final as (
         cast(
             'FY' || cast(fiscal_year as varchar) || '-Q' || cast(fiscal_quarter_number as varchar)
             as varchar
-        ) as quarter_label,
-        -- Below 3 when the audit range starts or ends inside the quarter.
-        cast(count(*) over (partition by quarter_start) as integer) as months_in_range
+        ) as quarter_label
     from quarters
 
 )

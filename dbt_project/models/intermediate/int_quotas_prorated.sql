@@ -4,6 +4,15 @@
     latest earlier rate, and prorated by days active / days in month for a rep hired or
     leaving during the month.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('month') }}",
+    )
+}}
 {%- set reporting_currency = var('reporting_currency') | upper %}
 
 with
@@ -17,6 +26,7 @@ quotas as (
 rep_months as (
 
     select * from {{ ref('int_rep_months') }}
+    where {{ in_audit_window('month') }}
 
 ),
 

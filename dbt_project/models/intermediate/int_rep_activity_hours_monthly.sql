@@ -4,17 +4,28 @@
     hours replace the logged hours (the two are never added); otherwise the logged hours.
     hours_source names the source used.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('month') }}",
+    )
+}}
 with
 
 activity_log as (
 
     select * from {{ ref('int_activity_log_monthly') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 time_entry_hours as (
 
     select * from {{ ref('int_time_entry_hours_monthly') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
@@ -43,11 +54,11 @@ final as (
         month,
         activity_type,
         cast(activity_count as bigint) as activity_count,
-        cast(logged_hours as double) as logged_hours,
-        cast(time_entry_hours as double) as time_entry_hours,
+        cast(round(logged_hours, 9) as double) as logged_hours,
+        cast(round(time_entry_hours, 9) as double) as time_entry_hours,
         -- NOTE: a time entry covering only part of the month still replaces all logged
         -- hours of that month and type, as the hours rule is per rep, month and type.
-        cast(case when has_time_entry then time_entry_hours else logged_hours end as double)
+        cast(round(case when has_time_entry then time_entry_hours else logged_hours end, 9) as double)
             as hours,
         case when has_time_entry then 'time_entry' else 'activity_log' end as hours_source
     from combined

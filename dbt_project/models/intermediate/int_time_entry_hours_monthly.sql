@@ -4,6 +4,15 @@
     hours x (days of the entry in that month / days the entry covers). Months outside the
     audit range are not reported.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('month') }}",
+    )
+}}
 with
 
 time_entries as (
@@ -56,7 +65,7 @@ final as (
         rep_id,
         month,
         activity_type,
-        cast(sum(hours_in_month) as double) as time_entry_hours,
+        cast(round(sum(hours_in_month), 9) as double) as time_entry_hours,
         cast(count(*) as bigint) as time_entry_count
     from split_hours
     group by rep_id, month, activity_type

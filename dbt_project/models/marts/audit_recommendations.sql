@@ -3,11 +3,21 @@
     reps: the type's classification, its hours and share of the month's hours, the hours
     that acting on it would free, and why.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('month') }}",
+    )
+}}
 with
 
 activity_audit as (
 
     select * from {{ ref('fct_activity_audit') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
@@ -55,10 +65,10 @@ final as (
         cast(urgency_level as varchar) as urgency_level,
         cast(quadrant as varchar) as quadrant,
         cast(action as varchar) as action,
-        cast(hours as double) as hours,
-        cast(hours / nullif(sum(hours) over (partition by month), 0) as double)
+        cast(round(hours, 9) as double) as hours,
+        cast(round(hours / nullif(sum(hours) over (partition by month), 0), 9) as double)
             as share_of_hours,
-        cast(reclaimable_hours as double) as reclaimable_hours,
+        cast(round(reclaimable_hours, 9) as double) as reclaimable_hours,
         cast(rep_count as bigint) as rep_count,
         cast(rationale as varchar) as rationale
     from classified

@@ -3,17 +3,28 @@
     activity, for reps employed in that month (int_rep_months). Hours follow the hours
     rule of int_rep_activity_hours_monthly; the classification comes from the taxonomy.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('month') }}",
+    )
+}}
 with
 
 rep_activity_hours as (
 
     select * from {{ ref('int_rep_activity_hours_monthly') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 rep_months as (
 
     select * from {{ ref('int_rep_months') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
@@ -67,18 +78,17 @@ final as (
         cast(team as varchar) as team,
         cast(activity_type as varchar) as activity_type,
         cast(activity_count as bigint) as activity_count,
-        cast(hours as double) as hours,
+        cast(round(hours, 9) as double) as hours,
         cast(hours_source as varchar) as hours_source,
-        cast(
-            hours / nullif(sum(hours) over (partition by rep_id, month), 0) as double
-        ) as share_of_rep_hours,
+        cast(round(
+            hours / nullif(sum(hours) over (partition by rep_id, month), 0), 9) as double) as share_of_rep_hours,
         cast(impact_level as varchar) as impact_level,
         cast(urgency_level as varchar) as urgency_level,
         cast(quadrant as varchar) as quadrant,
         cast(action as varchar) as action,
         cast(is_selling as boolean) as is_selling,
         cast(kpi_group as varchar) as kpi_group,
-        cast(hours * reclaimable_share as double) as reclaimable_hours
+        cast(round(hours * reclaimable_share, 9) as double) as reclaimable_hours
     from classified
 
 )

@@ -4,23 +4,35 @@
     that first entered the proposal stage in the month, unless a proposal activity linked
     to the deal in that month is already counted.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('month') }}",
+    )
+}}
 with
 
 rep_months as (
 
     select * from {{ ref('int_rep_months') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 activity_audit as (
 
     select * from {{ ref('fct_activity_audit') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 deal_proposal_entries as (
 
     select * from {{ ref('int_deal_proposal_entries') }}
+    where {{ in_audit_window('month') }}
 
 ),
 

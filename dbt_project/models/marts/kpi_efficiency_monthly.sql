@@ -3,17 +3,28 @@
     efficiency KPIs, hours spent creating content, searching for content and updating the
     CRM, from fct_activity_audit.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('month') }}",
+    )
+}}
 with
 
 rep_months as (
 
     select * from {{ ref('int_rep_months') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 activity_audit as (
 
     select * from {{ ref('fct_activity_audit') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
@@ -56,14 +67,13 @@ final as (
         cast(rep_id as varchar) as rep_id,
         cast(month as date) as month,
         cast(team as varchar) as team,
-        cast(content_creation_hours as double) as content_creation_hours,
-        cast(content_search_hours as double) as content_search_hours,
-        cast(crm_update_hours as double) as crm_update_hours,
-        cast(total_hours as double) as total_hours,
-        cast(
+        cast(round(content_creation_hours, 9) as double) as content_creation_hours,
+        cast(round(content_search_hours, 9) as double) as content_search_hours,
+        cast(round(crm_update_hours, 9) as double) as crm_update_hours,
+        cast(round(total_hours, 9) as double) as total_hours,
+        cast(round(
             (content_creation_hours + content_search_hours + crm_update_hours)
-            / nullif(total_hours, 0) as double
-        ) as efficiency_hours_share
+            / nullif(total_hours, 0), 9) as double) as efficiency_hours_share
     from joined
 
 )

@@ -3,23 +3,35 @@
     and deal size in the reporting currency, and quota attainment against the prorated quota.
     Counts are 0 and ratios null where nothing happened.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('month') }}",
+    )
+}}
 with
 
 rep_months as (
 
     select * from {{ ref('int_rep_months') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 deals_closed as (
 
     select * from {{ ref('int_deals_closed') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 quotas_prorated as (
 
     select * from {{ ref('int_quotas_prorated') }}
+    where {{ in_audit_window('month') }}
 
 ),
 

@@ -4,29 +4,46 @@
     prorated quotas of the quarter's employed months. Every ratio is recomputed from the
     quarter's sums, never averaged from monthly ratios.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['quarterly'],
+        pre_hook="{{ delete_audit_window('quarter_start') }}",
+    )
+}}
 with
 
 rep_months as (
 
     select * from {{ ref('int_rep_months') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 fiscal_quarters as (
 
-    select * from {{ ref('int_fiscal_quarters') }}
+    select
+        *,
+        -- Below 3 when the audit window starts or ends inside the quarter.
+        cast(count(*) over (partition by quarter_start) as integer) as months_in_range
+    from {{ ref('int_fiscal_quarters') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 deals_closed as (
 
     select * from {{ ref('int_deals_closed') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 quotas_prorated as (
 
     select * from {{ ref('int_quotas_prorated') }}
+    where {{ in_audit_window('month') }}
 
 ),
 

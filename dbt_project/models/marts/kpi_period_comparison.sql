@@ -8,6 +8,7 @@
     employed).
     var('comparison_kpis') narrows the published KPIs to a list of names; unit tests use it.
 -#}
+{{ config(tags=['comparison']) }}
 {%- set rep_kpis = [
     'win_rate', 'avg_deal_size', 'won_amount', 'quota_attainment', 'selling_time_pct',
     'calls_made', 'proposals_sent', 'social_selling_interactions',
@@ -58,7 +59,12 @@ efficiency_monthly as (
 
 performance_quarterly as (
 
-    select * from {{ ref('kpi_performance_quarterly') }}
+    {{ select_built_or_empty(ref('kpi_performance_quarterly'), empty_select=
+        "select cast(null as varchar) as rep_id, cast(null as date) as quarter_start,
+            cast(null as varchar) as fiscal_quarter, cast(null as integer) as months_in_range,
+            cast(null as double) as win_rate, cast(null as double) as avg_deal_size,
+            cast(null as double) as won_amount, cast(null as double) as quota_attainment
+        where false") }}
 
 ),
 
@@ -70,7 +76,15 @@ team_monthly as (
 
 team_quarterly as (
 
-    select * from {{ ref('kpi_team_quarterly') }}
+    {%- set empty_team_kpis = [] %}
+    {%- for kpi in team_kpis %}
+        {%- do empty_team_kpis.append('cast(null as double) as ' ~ kpi) %}
+    {%- endfor %}
+    {{ select_built_or_empty(ref('kpi_team_quarterly'), empty_select=
+        "select cast(null as varchar) as team, cast(null as date) as quarter_start,
+            cast(null as varchar) as fiscal_quarter, cast(null as integer) as months_in_range"
+        ~ (', ' ~ empty_team_kpis | join(', ') if empty_team_kpis else '')
+        ~ " where false") }}
 
 ),
 
@@ -276,9 +290,9 @@ final as (
         cast(months_in_range as integer) as months_in_range,
         cast(previous_period_start as date) as previous_period_start,
         cast(previous_months_in_range as integer) as previous_months_in_range,
-        cast(value as double) as value,
-        cast(previous_value as double) as previous_value,
-        cast(value - previous_value as double) as change,
+        cast(round(value, 9) as double) as value,
+        cast(round(previous_value, 9) as double) as previous_value,
+        cast(round(value - previous_value, 9) as double) as change,
         cast(
             case
                 when value is null or previous_value is null then null

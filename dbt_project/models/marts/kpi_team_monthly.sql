@@ -3,6 +3,15 @@
     with team = 'all' for the whole company. Counts and hours are sums over the rep-month
     marts; every ratio is recomputed from those sums, never averaged from rep ratios.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('month') }}",
+    )
+}}
 with
 
 audit_months as (
@@ -14,24 +23,28 @@ audit_months as (
 performance as (
 
     select * from {{ ref('kpi_performance_monthly') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 effectiveness as (
 
     select * from {{ ref('kpi_effectiveness_monthly') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 time_allocation as (
 
     select * from {{ ref('rep_time_allocation_monthly') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 efficiency as (
 
     select * from {{ ref('kpi_efficiency_monthly') }}
+    where {{ in_audit_window('month') }}
 
 ),
 

@@ -5,35 +5,53 @@
     employed month in the quarter); activity counts and hours are the quarter's sums of
     the rep-month marts. Every ratio is recomputed from the row's sums.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['quarterly'],
+        pre_hook="{{ delete_audit_window('quarter_start') }}",
+    )
+}}
 with
 
 fiscal_quarters as (
 
-    select * from {{ ref('int_fiscal_quarters') }}
+    select
+        *,
+        -- Below 3 when the audit window starts or ends inside the quarter.
+        cast(count(*) over (partition by quarter_start) as integer) as months_in_range
+    from {{ ref('int_fiscal_quarters') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 performance as (
 
     select * from {{ ref('kpi_performance_quarterly') }}
+    where {{ in_audit_window('quarter_start') }}
 
 ),
 
 effectiveness as (
 
     select * from {{ ref('kpi_effectiveness_monthly') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 time_allocation as (
 
     select * from {{ ref('rep_time_allocation_monthly') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 efficiency as (
 
     select * from {{ ref('kpi_efficiency_monthly') }}
+    where {{ in_audit_window('month') }}
 
 ),
 

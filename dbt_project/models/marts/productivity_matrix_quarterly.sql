@@ -8,6 +8,15 @@
     attainment (default 1.0) and matrix_win_rate_threshold for the win-rate fallback
     (default 0.25).
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['quarterly'],
+        pre_hook="{{ delete_audit_window('quarter_start') }}",
+    )
+}}
 {%- set efficiency_threshold = var('matrix_efficiency_threshold', 0.35) | float -%}
 {%- set attainment_threshold = var('matrix_effectiveness_threshold', 1.0) | float -%}
 {%- set win_rate_threshold = var('matrix_win_rate_threshold', 0.25) | float -%}
@@ -16,19 +25,26 @@ with
 
 fiscal_quarters as (
 
-    select * from {{ ref('int_fiscal_quarters') }}
+    select
+        *,
+        -- Below 3 when the audit window starts or ends inside the quarter.
+        cast(count(*) over (partition by quarter_start) as integer) as months_in_range
+    from {{ ref('int_fiscal_quarters') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 performance as (
 
     select * from {{ ref('kpi_performance_quarterly') }}
+    where {{ in_audit_window('quarter_start') }}
 
 ),
 
 time_allocation as (
 
     select * from {{ ref('rep_time_allocation_monthly') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
@@ -113,15 +129,15 @@ final as (
         cast(fiscal_quarter as varchar) as fiscal_quarter,
         cast(months_in_range as integer) as months_in_range,
         cast(team as varchar) as team,
-        cast(total_hours as double) as total_hours,
-        cast(selling_hours as double) as selling_hours,
-        cast(efficiency as double) as efficiency,
-        cast(efficiency_threshold as double) as efficiency_threshold,
-        cast(quota_attainment as double) as quota_attainment,
-        cast(win_rate as double) as win_rate,
+        cast(round(total_hours, 9) as double) as total_hours,
+        cast(round(selling_hours, 9) as double) as selling_hours,
+        cast(round(efficiency, 9) as double) as efficiency,
+        cast(round(efficiency_threshold, 9) as double) as efficiency_threshold,
+        cast(round(quota_attainment, 9) as double) as quota_attainment,
+        cast(round(win_rate, 9) as double) as win_rate,
         cast(effectiveness_basis as varchar) as effectiveness_basis,
-        cast(effectiveness as double) as effectiveness,
-        cast(effectiveness_threshold as double) as effectiveness_threshold,
+        cast(round(effectiveness, 9) as double) as effectiveness,
+        cast(round(effectiveness_threshold, 9) as double) as effectiveness_threshold,
         cast(segment as varchar) as segment
     from segmented
 

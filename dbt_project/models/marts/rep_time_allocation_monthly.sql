@@ -3,17 +3,28 @@
     selling status and quadrant, from fct_activity_audit. A rep-month without hours has
     zeros and a null selling_time_pct.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('month') }}",
+    )
+}}
 with
 
 rep_months as (
 
     select * from {{ ref('int_rep_months') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
 activity_audit as (
 
     select * from {{ ref('fct_activity_audit') }}
+    where {{ in_audit_window('month') }}
 
 ),
 
@@ -68,14 +79,14 @@ final as (
         cast(rep_id as varchar) as rep_id,
         cast(month as date) as month,
         cast(team as varchar) as team,
-        cast(total_hours as double) as total_hours,
-        cast(selling_hours as double) as selling_hours,
-        cast(selling_hours / nullif(total_hours, 0) as double) as selling_time_pct,
-        cast(prioritize_hours as double) as prioritize_hours,
-        cast(automate_hours as double) as automate_hours,
-        cast(delegate_hours as double) as delegate_hours,
-        cast(evaluate_hours as double) as evaluate_hours,
-        cast(reclaimable_hours as double) as reclaimable_hours,
+        cast(round(total_hours, 9) as double) as total_hours,
+        cast(round(selling_hours, 9) as double) as selling_hours,
+        cast(round(selling_hours / nullif(total_hours, 0), 9) as double) as selling_time_pct,
+        cast(round(prioritize_hours, 9) as double) as prioritize_hours,
+        cast(round(automate_hours, 9) as double) as automate_hours,
+        cast(round(delegate_hours, 9) as double) as delegate_hours,
+        cast(round(evaluate_hours, 9) as double) as evaluate_hours,
+        cast(round(reclaimable_hours, 9) as double) as reclaimable_hours,
         -- The sources of the rep-month's hours, over the activity types with hours > 0.
         cast(
             case

@@ -3,6 +3,15 @@
     because the quality gate quarantines superseded versions of a repeated key.
     started_month is the month of started_at in the reporting time zone.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('started_month') }}",
+    )
+}}
 with
 
 source_activities as (
@@ -48,3 +57,4 @@ final as (
 )
 
 select * from final
+where {{ in_audit_window('started_month') }}

@@ -3,6 +3,15 @@
     the quality gate quarantines superseded versions of a repeated event. Events are
     sequenced by occurred_at, when they happened, not by received_at, when they arrived.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('occurred_month') }}",
+    )
+}}
 with
 
 source_email_events as (
@@ -71,3 +80,4 @@ final as (
 )
 
 select * from final
+where {{ in_audit_window('occurred_month') }}

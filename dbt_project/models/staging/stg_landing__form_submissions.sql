@@ -2,6 +2,15 @@
     One row per form fill. raw.form_submissions already holds one row per submission_id,
     because the quality gate quarantines superseded versions of a repeated key.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('submitted_month') }}",
+    )
+}}
 with
 
 source_form_submissions as (
@@ -42,3 +51,4 @@ final as (
 )
 
 select * from final
+where {{ in_audit_window('submitted_month') }}

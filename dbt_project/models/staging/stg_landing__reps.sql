@@ -37,7 +37,9 @@ final as (
         region,
         hired_on,
         left_on,
-        updated_at
+        updated_at,
+        -- When a change of team, manager or region takes effect in reps_history.
+        coalesce(updated_at, cast(current_timestamp as timestamp)) as changed_at
     from cleaned
 
 )

@@ -2,6 +2,15 @@
     One row per page view or form submission. raw.web_events already holds one row per
     event_id, because the quality gate quarantines superseded versions of a repeated key.
 -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        tags=['monthly'],
+        pre_hook="{{ delete_audit_window('occurred_month') }}",
+    )
+}}
 with
 
 source_web_events as (
@@ -44,3 +53,4 @@ final as (
 )
 
 select * from final
+where {{ in_audit_window('occurred_month') }}
