@@ -35,6 +35,7 @@ test: $(MANIFEST)
 # The Dagster UI on 127.0.0.1 with the code location from workspace.yaml.
 dev: $(MANIFEST)
 	mkdir -p data/dagster_home
+	test -f data/dagster_home/dagster.yaml || cp deploy/dagster.yaml data/dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/data/dagster_home $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # Scale benchmark: generates a large company, times each stage, writes benchmarks/RESULTS.md.

@@ -1,7 +1,7 @@
 """Jobs that span domains: the monthly audit and the quarterly re-audit.
 
 A Dagster run has one partitions definition, so the two periods are two jobs. The
-monthly job loads raw, rebuilds the partition's months and publishes; the quarterly job
+monthly job loads raw, rebuilds the partition's months and publishes. The quarterly job
 sums the quarter's already rebuilt months into the quarterly marts and publishes again.
 """
 

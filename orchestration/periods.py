@@ -54,8 +54,8 @@ class AuditCalendar:
     """The reporting zone and fiscal year from `settings`, plus when scheduled audits run.
 
     `first_month` is the first month partition. `audit_day` and `audit_hour` are the day of
-    the month and the hour, in the reporting zone, at which the previous month is audited;
-    a few days after month end leaves time for late data.
+    the month and the hour, in the reporting zone, at which the previous month is audited.
+    A few days after month end leave time for late data.
     """
 
     settings: AuditSettings = field(default_factory=AuditSettings)

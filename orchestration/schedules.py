@@ -4,7 +4,7 @@
   late data has a few days to arrive.
 - `quarterly_reaudit_schedule` fires on the same day after each fiscal quarter ends and
   rebuilds the quarter's three months as one monthly_audit run.
-- `quarterly_reaudit_after_months` sees that run succeed and requests the quarter's
+- `quarterly_reaudit_after_months` waits for that run to succeed, then requests the quarter's
   partition of quarterly_reaudit, which sums the rebuilt months.
 """
 

@@ -131,3 +131,24 @@ def test_lineage_raw_to_mart(asset_graph, mart, dataset_name):
 def test_staging_reads_raw_directly(asset_graph, dataset_name):
     staging = dg.AssetKey(["staging", f"stg_landing__{dataset_name}"])
     assert dg.AssetKey(["raw", dataset_name]) in asset_graph.get(staging).parent_keys
+
+
+def test_every_warehouse_writer_shares_one_pool(asset_graph):
+    from orchestration.warehouse import WAREHOUSE_POOL
+
+    pools = {
+        asset_graph.get(key).pools and next(iter(asset_graph.get(key).pools))
+        for key in asset_graph.materializable_asset_keys
+    }
+    assert pools == {WAREHOUSE_POOL}
+
+
+def test_deploy_instance_limits_the_pool_to_one(tmp_path, monkeypatch):
+    import shutil
+
+    from orchestration.settings import project_dir
+
+    shutil.copy(project_dir() / "deploy" / "dagster.yaml", tmp_path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -36,7 +36,7 @@ def april_defs():
 def test_seoul_deal_after_midnight_is_february():
     partitions = _calendar().monthly_partitions()
     # 2024-01-31 15:30 UTC is 2024-02-01 00:30 in Seoul.
-    closed_at = datetime(2024, 1, 31, 15, 30, tzinfo=timezone.utc)
+    closed_at = datetime(2024, 1, 31, 15, 30, tzinfo=UTC)
     assert partitions.get_partition_key_for_timestamp(closed_at.timestamp()) == "2024-02"
 
 

@@ -70,7 +70,7 @@ def audit_run_config(request: AuditRequest, total_steps: int) -> dict:
 
 
 def request_calendar(request: AuditRequest) -> AuditCalendar:
-    """The calendar of the request's settings, with partitions starting early enough."""
+    """Build the calendar of the request's settings, its partitions starting early enough."""
     calendar = AuditCalendar.from_env(request.audit_settings)
     first, _ = request_months(request)
     if first < calendar.first_month:
@@ -155,8 +155,8 @@ def run_quarterly_audit(
 ) -> tuple[list[str], dg.ExecuteInProcessResult | None]:
     """Execute `quarterly_reaudit` over the complete fiscal quarters of the request's range.
 
-    Returns the quarter keys and the run's result, or no result when the range holds no
-    complete quarter. Run it after `run_audit` has rebuilt the months.
+    Returns the quarter keys and the run's result, or no result when no complete quarter
+    lies in the range. Run it after `run_audit` has rebuilt the months.
     """
     calendar = request_calendar(request)
     quarters = complete_quarters(calendar, request)

@@ -52,6 +52,7 @@ def latest_quarter_changes(connection: duckdb.DuckDBPyConnection) -> QuarterChan
     if latest is None:
         return QuarterChanges(quarter=None, previous_quarter=None, rows=())
     kinds = {kpi: (heading, kind) for kpi, heading, kind in CHANGE_KPIS}
+
     records = connection.execute(
         "select c.scope_id, c.kpi, c.period_label, p.period_label, c.previous_value, c.value, "
         "c.change, c.direction "
@@ -63,6 +64,7 @@ def latest_quarter_changes(connection: duckdb.DuckDBPyConnection) -> QuarterChan
         "order by c.scope_id = 'all', c.scope_id",
         [latest, list(kinds)],
     ).fetchall()
+
     order = {kpi: position for position, (kpi, _, _) in enumerate(CHANGE_KPIS)}
     records.sort(key=lambda record: (record[0] == "all", record[0], order[record[1]]))
     rows = []
@@ -77,6 +79,7 @@ def latest_quarter_changes(connection: duckdb.DuckDBPyConnection) -> QuarterChan
                 _change_text(change, direction, kind),
             )
         )
+
     quarter = records[0][2] if records else None
     previous_quarter = next((record[3] for record in records if record[3]), None)
     return QuarterChanges(quarter=quarter, previous_quarter=previous_quarter, rows=tuple(rows))
