@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from orchestration.settings import AuditSettings
-from orchestration.transform.dbt_vars import audit_vars, parse_month
-from orchestration.transform.project import prune_invocation_dirs
+from orchestration.transform.dbt_vars import audit_vars, parse_month, window_environment
+from orchestration.transform.project import prune_invocation_dirs, save_partial_parse
 
 
 @pytest.mark.parametrize(
@@ -33,24 +33,40 @@ def test_parse_month_invalid(text):
 
 def test_audit_vars_carry_settings():
     settings = AuditSettings(reporting_timezone="America/New_York", reporting_currency="USD")
-    dbt_vars = audit_vars(settings, date(2017, 1, 1), date(2018, 1, 1))
+    dbt_vars = audit_vars(settings)
     assert dbt_vars["reporting_timezone"] == "America/New_York"
     assert dbt_vars["reporting_currency"] == "USD"
-    assert dbt_vars["audit_period_start"] == "2017-01-01"
-    assert dbt_vars["audit_period_end"] == "2018-01-01"
+    assert "audit_period_start" not in dbt_vars
 
 
-def test_audit_vars_open_range_is_empty():
-    dbt_vars = audit_vars(AuditSettings())
-    assert dbt_vars["audit_period_start"] == ""
-    assert dbt_vars["audit_period_end"] == ""
+def test_window_environment_is_half_open():
+    window = window_environment(date(2017, 1, 1), date(2018, 1, 1))
+    assert window["SALESAUDIT_AUDIT_PERIOD_START"] == "2017-01-01"
+    assert window["SALESAUDIT_AUDIT_PERIOD_END"] == "2018-01-01"
 
 
-def test_audit_vars_reject_reversed_range():
+def test_open_window_is_empty_text():
+    window = window_environment()
+    assert window["SALESAUDIT_AUDIT_PERIOD_START"] == ""
+    assert window["SALESAUDIT_AUDIT_PERIOD_END"] == ""
+
+
+def test_window_rejects_empty_range():
     with pytest.raises(ValueError, match="window is empty"):
-        audit_vars(AuditSettings(), date(2017, 5, 1), date(2017, 1, 1))
+        window_environment(date(2017, 5, 1), date(2017, 1, 1))
     with pytest.raises(ValueError, match="window is empty"):
-        audit_vars(AuditSettings(), date(2017, 5, 1), date(2017, 5, 1))
+        window_environment(date(2017, 5, 1), date(2017, 5, 1))
+
+
+def test_save_partial_parse_replaces_the_seed_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    invocation = tmp_path / "target" / "salesaudit_dbt_monthly-1"
+    invocation.mkdir(parents=True)
+    (invocation / "partial_parse.msgpack").write_bytes(b"state")
+    saved = save_partial_parse(invocation)
+    assert saved == tmp_path / "target" / "partial_parse.msgpack"
+    assert saved.read_bytes() == b"state"
+    assert save_partial_parse(tmp_path / "missing") is None
 
 
 def test_prune_keeps_newest_folders(tmp_path, monkeypatch):

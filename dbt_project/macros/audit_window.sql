@@ -2,8 +2,10 @@
     The audit window of a run: months m with audit_period_start <= m < audit_period_end
     (vars, 'YYYY-MM-01' in the reporting time zone). Half-open bounds put a row at exactly
     00:00 on the first day of the next month into the next month. Dagster passes the window
-    of the partition or partition range it runs; empty vars (dbt run by hand) mean every
-    month in the data.
+    of the partition or partition range it runs in the environment variables
+    SALESAUDIT_AUDIT_PERIOD_START and _END, not as vars: changed vars make dbt parse the
+    whole project again, and the window changes with every run. A var, when given, wins.
+    No var and no variable (dbt run by hand) mean every month in the data.
 
     Month-partitioned models are incremental: their pre-hook deletes the window's months
     and their select yields only the window's months, so a run replaces exactly those
@@ -11,11 +13,17 @@
 -#}
 
 {% macro audit_period_start() -%}
-    {{ return((var('audit_period_start', '') or '') | string | trim) }}
+    {{ return(
+        ((var('audit_period_start', '') or env_var('SALESAUDIT_AUDIT_PERIOD_START', '')) or '')
+        | string | trim
+    ) }}
 {%- endmacro %}
 
 {% macro audit_period_end() -%}
-    {{ return((var('audit_period_end', '') or '') | string | trim) }}
+    {{ return(
+        ((var('audit_period_end', '') or env_var('SALESAUDIT_AUDIT_PERIOD_END', '')) or '')
+        | string | trim
+    ) }}
 {%- endmacro %}
 
 {#- A predicate that keeps the rows whose month column lies in the window. -#}

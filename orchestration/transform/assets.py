@@ -23,9 +23,14 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from orchestration.periods import AuditCalendar, window_months
 from orchestration.resources import AuditSettingsResource
-from orchestration.transform.dbt_vars import audit_vars, vars_argument
+from orchestration.transform.dbt_vars import audit_vars, vars_argument, window_environment
 from orchestration.transform.metadata import SalesauditDbtTranslator, with_table_metadata
-from orchestration.transform.project import dbt_project, ensure_manifest, prune_invocation_dirs
+from orchestration.transform.project import (
+    dbt_project,
+    ensure_manifest,
+    prune_invocation_dirs,
+    save_partial_parse,
+)
 from orchestration.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 PARTITIONED_TAGS = ("monthly", "quarterly", "comparison")
@@ -57,11 +62,13 @@ def run_dbt_build(
     """Run `dbt build` for the context's selection and window under the warehouse lock."""
     settings = audit_settings.resolve()
     period_start, period_end = _window(context, settings.reporting_timezone)
-    dbt_vars = audit_vars(settings, period_start, period_end)
-    context.log.info(f"dbt vars: {dbt_vars}")
+    dbt_vars = audit_vars(settings)
+    window = window_environment(period_start, period_end)
+    context.log.info(f"dbt vars: {dbt_vars}; audit window: {window}")
 
-    # dbt runs as a subprocess that reads the warehouse path from this variable (profiles.yml).
-    os.environ["SALESAUDIT_WAREHOUSE"] = str(warehouse.database)
+    # dbt runs as a subprocess that reads the warehouse path (profiles.yml) and the audit
+    # window (macros/audit_window.sql) from these variables.
+    os.environ.update({"SALESAUDIT_WAREHOUSE": str(warehouse.database), **window})
     with warehouse.write_lock("dbt build", log=context.log):
         invocation = dbt.cli(
             # Unit tests check the SQL on fixed inputs; `make test` runs them (as dbt
@@ -72,6 +79,7 @@ def run_dbt_build(
         )
         events = list(invocation.stream())
         yield from with_table_metadata(events, warehouse, context)
+    save_partial_parse(invocation.target_path)
     prune_invocation_dirs(context.op_def.name)
     if not invocation.is_successful():
         raise dg.Failure(

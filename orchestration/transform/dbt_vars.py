@@ -9,6 +9,8 @@ from datetime import date
 from orchestration.settings import AuditSettings
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+WINDOW_START_VARIABLE = "SALESAUDIT_AUDIT_PERIOD_START"
+WINDOW_END_VARIABLE = "SALESAUDIT_AUDIT_PERIOD_END"
 
 
 def parse_month(text: str) -> date:
@@ -20,16 +22,27 @@ def parse_month(text: str) -> date:
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 
-def audit_vars(
-    audit_settings: AuditSettings,
-    period_start: date | None = None,
-    period_end: date | None = None,
-) -> dict[str, object]:
-    """Return dbt vars for the audit window `period_start` <= month < `period_end`.
+def audit_vars(audit_settings: AuditSettings) -> dict[str, object]:
+    """Return the dbt vars that carry the business settings; they change only with them."""
+    return {
+        "reporting_timezone": audit_settings.reporting_timezone,
+        "reporting_currency": audit_settings.reporting_currency,
+        "fiscal_year_start_month": audit_settings.fiscal_year_start_month,
+        "conversion_window_days": audit_settings.conversion_window_days,
+        "proposal_stage": audit_settings.proposal_stage,
+    }
+
+
+def window_environment(
+    period_start: date | None = None, period_end: date | None = None
+) -> dict[str, str]:
+    """Return the environment that gives dbt the window `period_start` <= month < `period_end`.
 
     Both bounds are first days of months in the reporting time zone; the end is excluded,
     so a row at 00:00 on the first day of the next month belongs to the next month. A
-    missing bound is passed as '' and dbt derives it from the data.
+    missing bound is passed as '' and dbt derives it from the data. The window travels in
+    the environment rather than in --vars because changed vars make dbt parse the whole
+    project again (macros/audit_window.sql).
     """
     if period_start and period_end and period_start >= period_end:
         raise ValueError(
@@ -37,13 +50,8 @@ def audit_vars(
             f"{period_end:%Y-%m}. Give an end month after the start month."
         )
     return {
-        "reporting_timezone": audit_settings.reporting_timezone,
-        "reporting_currency": audit_settings.reporting_currency,
-        "fiscal_year_start_month": audit_settings.fiscal_year_start_month,
-        "conversion_window_days": audit_settings.conversion_window_days,
-        "proposal_stage": audit_settings.proposal_stage,
-        "audit_period_start": period_start.isoformat() if period_start else "",
-        "audit_period_end": period_end.isoformat() if period_end else "",
+        WINDOW_START_VARIABLE: period_start.isoformat() if period_start else "",
+        WINDOW_END_VARIABLE: period_end.isoformat() if period_end else "",
     }
 
 

@@ -19,6 +19,8 @@ from dagster_dbt import DbtProject
 
 from orchestration import settings
 
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
 
 @cache
 def dbt_project() -> DbtProject:
@@ -93,3 +95,26 @@ def prune_invocation_dirs(prefix: str, keep: int = 10) -> list[Path]:
 @cache
 def load_manifest() -> dict:
     return json.loads(ensure_manifest().read_text())
+
+
+def save_partial_parse(invocation_target: Path) -> Path | None:
+    """Keep an invocation's parse state where dagster-dbt seeds the next invocation from.
+
+    dagster-dbt gives each invocation its own target folder and copies
+    `partial_parse.msgpack` into it from the project's target folder (or DBT_TARGET_PATH).
+    Copying the newest state back lets the next run with the same settings and warehouse
+    skip parsing the whole project. The file is replaced in one rename, so a concurrent
+    reader sees the old or the new file, never half of one.
+    """
+    source = Path(invocation_target) / PARTIAL_PARSE_FILE
+    if not source.is_file():
+        return None
+    base = Path(os.environ.get("DBT_TARGET_PATH") or dbt_project().target_path)
+    if not base.is_absolute():
+        base = dbt_project().project_dir / base
+    base.mkdir(parents=True, exist_ok=True)
+    target = base / PARTIAL_PARSE_FILE
+    partial = base / f".{PARTIAL_PARSE_FILE}.{os.getpid()}"
+    shutil.copyfile(source, partial)
+    os.replace(partial, target)
+    return target
