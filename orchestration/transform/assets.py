@@ -16,6 +16,8 @@ warehouse write lock, and all share the Dagster concurrency pool `salesaudit_war
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import dagster as dg
@@ -53,6 +55,21 @@ def _window(context: dg.AssetExecutionContext, timezone: str) -> tuple[date | No
     return window_months(context.partition_time_window)
 
 
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the block, then restore the previous values."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def run_dbt_build(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
@@ -68,8 +85,8 @@ def run_dbt_build(
 
     # dbt runs as a subprocess that reads the warehouse path (profiles.yml) and the audit
     # window (macros/audit_window.sql) from these variables.
-    os.environ.update({"SALESAUDIT_WAREHOUSE": str(warehouse.database), **window})
-    with warehouse.write_lock("dbt build", log=context.log):
+    dbt_environment = {"SALESAUDIT_WAREHOUSE": str(warehouse.database), **window}
+    with warehouse.write_lock("dbt build", log=context.log), _environment(dbt_environment):
         invocation = dbt.cli(
             # Unit tests check the SQL on fixed inputs; `make test` runs them (as dbt
             # recommends, in CI rather than on every production run).
