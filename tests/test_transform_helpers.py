@@ -83,3 +83,17 @@ def test_prune_keeps_newest_folders(tmp_path, monkeypatch):
     remaining = sorted(path.name for path in tmp_path.iterdir())
     assert len(deleted) == 3
     assert remaining == ["other_op-1", "salesaudit_dbt_models-3", "salesaudit_dbt_models-4"]
+
+
+def test_manifest_stale_after_a_model_edit():
+    from orchestration.transform.project import dbt_project, ensure_manifest, manifest_is_stale
+
+    manifest = ensure_manifest()
+    model = dbt_project().project_dir / "models" / "marts" / "kpi_team_monthly.sql"
+    original = model.stat()
+    try:
+        os.utime(model, (original.st_atime, manifest.stat().st_mtime + 10))
+        assert manifest_is_stale()
+    finally:
+        os.utime(model, ns=(original.st_atime_ns, original.st_mtime_ns))
+    assert not manifest_is_stale()

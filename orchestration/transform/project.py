@@ -39,8 +39,15 @@ def manifest_path() -> Path:
 
 
 def prepare_manifest() -> Path:
-    """Run `dbt parse` to write target/manifest.json and return its path."""
+    """Run `dbt parse` to write target/manifest.json and return its path.
+
+    dbt writes into a private target folder first, and the manifest then replaces the old
+    one in one rename: processes that load the code location at the same moment (every
+    step of a `dagster dev` run does) read the old or the new manifest, never half of one.
+    """
     project = dbt_project()
+    target = project.project_dir / project.target_path
+    private = target / f".parse-{os.getpid()}"
     command = [
         dbt_executable(),
         "parse",
@@ -49,24 +56,56 @@ def prepare_manifest() -> Path:
         str(project.project_dir),
         "--profiles-dir",
         str(project.profiles_dir),
+        "--target-path",
+        str(private),
     ]
     environment = {**os.environ, "SALESAUDIT_WAREHOUSE": str(settings.warehouse_path())}
-    completed = subprocess.run(command, env=environment, capture_output=True, text=True)
-    if completed.returncode != 0:
-        raise RuntimeError(
-            f"dbt parse failed in {project.project_dir} (exit {completed.returncode}). "
-            f"Fix the dbt project and run `salesaudit prepare-dbt` again.\n"
-            f"{completed.stdout}\n{completed.stderr}"
-        )
-    # Touching the manifest marks it current for `make` even when dbt leaves the file unchanged.
-    project.manifest_path.touch()
+    try:
+        completed = subprocess.run(command, env=environment, capture_output=True, text=True)
+        if completed.returncode != 0:
+            raise RuntimeError(
+                f"dbt parse failed in {project.project_dir} (exit {completed.returncode}). "
+                f"Fix the dbt project and run `salesaudit prepare-dbt` again.\n"
+                f"{completed.stdout}\n{completed.stderr}"
+            )
+        for name in (PARTIAL_PARSE_FILE, "manifest.json"):
+            if (private / name).is_file():
+                os.replace(private / name, target / name)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
     return project.manifest_path
 
 
-def ensure_manifest() -> Path:
-    """Return the manifest path, preparing it first when it does not exist or in `dagster dev`."""
+# The files whose change makes the manifest out of date.
+DBT_SOURCE_PATTERNS = ("*.sql", "*.yml", "*.csv")
+
+
+def manifest_is_stale() -> bool:
+    """Return whether a dbt file changed after the manifest was written (or it is missing)."""
     project = dbt_project()
-    if os.environ.get("DAGSTER_IS_DEV_CLI") or not project.manifest_path.exists():
+    if not project.manifest_path.exists():
+        return True
+    written = project.manifest_path.stat().st_mtime
+    target = (project.project_dir / project.target_path).resolve()
+    for pattern in DBT_SOURCE_PATTERNS:
+        for path in project.project_dir.rglob(pattern):
+            if target in path.resolve().parents:
+                continue
+            if path.stat().st_mtime > written:
+                return True
+    return False
+
+
+def ensure_manifest() -> Path:
+    """Return the manifest path, preparing it first when it is missing or out of date.
+
+    Under `dagster dev` a dbt file edited since the last parse makes it parse again, so an
+    edit shows up when the code location reloads.
+    """
+    project = dbt_project()
+    if not project.manifest_path.exists() or (
+        os.environ.get("DAGSTER_IS_DEV_CLI") and manifest_is_stale()
+    ):
         prepare_manifest()
     return project.manifest_path
 
