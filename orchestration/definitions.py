@@ -14,6 +14,8 @@ from datetime import timedelta
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.alerting.channel import AlertChannel
+from orchestration.alerting.messages import alert_locale
 from orchestration.alerting.sensors import build_run_failure_alert_sensor
 from orchestration.ingest.assets import raw_asset_key, raw_landing
 from orchestration.ingest.datasets import DATASETS
@@ -68,6 +70,9 @@ def build_definitions(
     """Assemble the code location; `resources` replace the defaults of the same key."""
     calendar = calendar or AuditCalendar.from_env()
     settings = calendar.settings
+    # A bad alert setting must stop the code location now, not lose the alert of a failed run.
+    alert_locale()
+    AlertChannel.from_env()
     project = dbt_project()
     dbt_groups = build_dbt_assets(calendar)
     monthly_job, quarterly_job = build_jobs(calendar, raw_landing, dbt_groups, published_marts)
@@ -81,7 +86,7 @@ def build_definitions(
             build_quarterly_schedule(calendar, monthly_job),
         ],
         sensors=[
-            build_quarter_after_months_sensor(monthly_job, quarterly_job),
+            build_quarter_after_months_sensor(calendar, monthly_job, quarterly_job),
             build_landing_sensor(MONTHLY_AUDIT, calendar),
             build_run_failure_alert_sensor(),
             freshness_sensor,

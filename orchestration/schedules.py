@@ -4,12 +4,14 @@
   late data has a few days to arrive.
 - `quarterly_reaudit_schedule` fires on the same day after each fiscal quarter ends and
   rebuilds the quarter's three months as one monthly_audit run.
-- `quarterly_reaudit_after_months` waits for that run to succeed, then requests the quarter's
-  partition of quarterly_reaudit, which sums the rebuilt months.
+- `quarterly_reaudit_after_months` waits for any monthly_audit run to succeed, then
+  requests each fiscal quarter it touched whose three months are audited, so a re-audited
+  month also refreshes its quarter.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,9 +19,15 @@ import dagster as dg
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
 )
 
+from orchestration import settings
 from orchestration.periods import PARTITION_KEY_FORMAT, AuditCalendar, add_months, month_start
+from orchestration.report.audited import audited_months_in, complete_quarters
+from orchestration.report.publish import published_path_for
+
+PARTITION_TAG = PARTITION_NAME_TAG
 
 # Set on the monthly_audit run that rebuilds a quarter's months: the quarter's partition key.
 REAUDIT_QUARTER_TAG = "salesaudit/reaudit_quarter"
@@ -89,7 +97,21 @@ def build_quarterly_schedule(
     return quarterly_reaudit_schedule
 
 
+def run_months(tags: Mapping[str, str]) -> list[date]:
+    """Return the months a monthly_audit run covered, from its partition tags."""
+    first = tags.get(ASSET_PARTITION_RANGE_START_TAG) or tags.get(PARTITION_TAG)
+    last = tags.get(ASSET_PARTITION_RANGE_END_TAG) or tags.get(PARTITION_TAG)
+    if not first or not last:
+        return []
+    months, month, end = [], month_start(first), month_start(last)
+    while month <= end:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
 def build_quarter_after_months_sensor(
+    calendar: AuditCalendar,
     monthly_job: dg.UnresolvedAssetJobDefinition,
     quarterly_job: dg.UnresolvedAssetJobDefinition,
 ) -> dg.RunStatusSensorDefinition:
@@ -100,16 +122,28 @@ def build_quarter_after_months_sensor(
         request_job=quarterly_job,
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=(
-            "When a monthly_audit run that rebuilt a quarter's months succeeds, build that "
-            "quarter's quarterly marts."
+            "When a monthly_audit run succeeds, rebuild each fiscal quarter it touched whose "
+            "three months have all been audited, so no quarter keeps a re-audited month's "
+            "old figures."
         ),
     )
     def quarterly_reaudit_after_months(context: dg.RunStatusSensorContext):
-        quarter = context.dagster_run.tags.get(REAUDIT_QUARTER_TAG)
-        if not quarter:
-            return dg.SkipReason("The run did not rebuild a quarter's months.")
-        return dg.RunRequest(
-            run_key=f"reaudit-{quarter}-{context.dagster_run.run_id}", partition_key=quarter
-        )
+        run = context.dagster_run
+        months = run_months(run.tags)
+        # The published copy is current after a successful run and never locked by a writer.
+        audited = audited_months_in(published_path_for(settings.warehouse_path()))
+        quarters = complete_quarters(calendar, months, audited)
+        if not quarters:
+            return dg.SkipReason(
+                "The run completed no fiscal quarter: some months of each quarter it touched "
+                "have not been audited yet."
+            )
+        return [
+            dg.RunRequest(
+                run_key=f"quarter-{quarter:%Y-%m}-after-{run.run_id}",
+                partition_key=quarter.strftime(PARTITION_KEY_FORMAT),
+            )
+            for quarter in quarters
+        ]
 
     return quarterly_reaudit_after_months

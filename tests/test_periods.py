@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import duckdb
 import pytest
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
@@ -123,12 +124,41 @@ def _run_status_context(defs: dg.Definitions, tags: dict[str, str]):
     )
 
 
-def test_quarter_follows_its_rebuilt_months(april_defs):
-    sensor = april_defs.resolve_sensor_def("quarterly_reaudit_after_months")
-    context = _run_status_context(april_defs, {REAUDIT_QUARTER_TAG: "2025-04"})
-    result = sensor(context)
-    assert isinstance(result, dg.RunRequest)
-    assert result.partition_key == "2025-04"
+def _publish_audited_months(path, months: list[str]) -> None:
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create schema marts")
+        connection.execute("create table marts.kpi_team_monthly (team varchar, month date)")
+        for month in months:
+            connection.execute(
+                "insert into marts.kpi_team_monthly values ('all', ?)", [f"{month}-01"]
+            )
 
-    plain = _run_status_context(april_defs, {})
-    assert isinstance(sensor(plain), dg.SkipReason)
+
+@pytest.fixture
+def published(tmp_path, monkeypatch):
+    path = tmp_path / "published.duckdb"
+    monkeypatch.setenv("SALESAUDIT_PUBLISHED_MARTS", str(path))
+    return path
+
+
+def test_quarter_follows_its_rebuilt_months(april_defs, published):
+    _publish_audited_months(published, ["2025-04", "2025-05", "2025-06"])
+    sensor = april_defs.resolve_sensor_def("quarterly_reaudit_after_months")
+    tags = {ASSET_PARTITION_RANGE_START_TAG: "2025-04", ASSET_PARTITION_RANGE_END_TAG: "2025-06"}
+    [request] = sensor(_run_status_context(april_defs, tags))
+    assert request.partition_key == "2025-04"
+
+
+def test_reaudited_month_refreshes_its_quarter(april_defs, published):
+    _publish_audited_months(published, ["2025-04", "2025-05", "2025-06", "2025-07"])
+    sensor = april_defs.resolve_sensor_def("quarterly_reaudit_after_months")
+    [request] = sensor(_run_status_context(april_defs, {"dagster/partition": "2025-05"}))
+    assert request.partition_key == "2025-04"
+
+
+def test_incomplete_quarter_is_not_requested(april_defs, published):
+    _publish_audited_months(published, ["2025-07"])
+    sensor = april_defs.resolve_sensor_def("quarterly_reaudit_after_months")
+    result = sensor(_run_status_context(april_defs, {"dagster/partition": "2025-07"}))
+    assert isinstance(result, dg.SkipReason)
+    assert isinstance(sensor(_run_status_context(april_defs, {})), dg.SkipReason)

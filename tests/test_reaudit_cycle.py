@@ -210,3 +210,32 @@ def test_team_change_in_march_keeps_february(company, backfill):
     }
     assert {team for month, team in fact_teams if month == date(2024, 2, 1)} <= {old_team}
     assert {team for month, team in fact_teams if month == date(2024, 3, 1)} <= {"Reorganized Team"}
+
+
+def test_quarter_needs_its_three_months(backfill):
+    job = backfill.defs.resolve_job_def("quarterly_reaudit")
+    result = job.execute_in_process(
+        instance=backfill.instance, partition_key="2024-07", raise_on_error=False
+    )
+    assert not result.success
+    message = "\n".join(failure_messages(result))
+    assert "FY2024-Q3 cannot be built" in message
+    assert "2024-07, 2024-08, 2024-09" in message
+
+
+def test_quarter_sums_its_audited_months(backfill):
+    job = backfill.defs.resolve_job_def("quarterly_reaudit")
+    result = job.execute_in_process(
+        instance=backfill.instance, partition_key="2024-04", raise_on_error=False
+    )
+    assert result.success, "\n".join(failure_messages(result))
+    with duckdb.connect(str(backfill.warehouse), read_only=True) as connection:
+        quarter = connection.execute(
+            "select calls_made, months_in_range from marts.kpi_team_quarterly "
+            "where team = 'all' and quarter_start = date '2024-04-01'"
+        ).fetchone()
+        months = connection.execute(
+            "select sum(calls_made) from marts.kpi_team_monthly where team = 'all' "
+            "and month >= date '2024-04-01' and month < date '2024-07-01'"
+        ).fetchone()
+    assert quarter == (months[0], 3)

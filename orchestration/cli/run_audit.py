@@ -1,8 +1,8 @@
 """Run the audit jobs in-process: the one code path the CLI and the UI share.
 
 A month range runs as one `monthly_audit` run over that partition range (one dbt
-invocation), then `quarterly_reaudit` over the fiscal quarters that lie wholly inside
-the range.
+invocation), then `quarterly_reaudit` over the fiscal quarters the range touches whose
+three months are all audited.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dagster._core.storage.tags import (
 from orchestration.cli.progress import progress_logger
 from orchestration.jobs import MONTHLY_AUDIT, QUARTERLY_REAUDIT
 from orchestration.periods import PARTITION_KEY_FORMAT, AuditCalendar, add_months, month_start
+from orchestration.report.audited import audited_months_in, complete_quarters
 from orchestration.settings import AuditSettings
 
 
@@ -92,17 +93,23 @@ def request_months(request: AuditRequest):
     return first, last
 
 
-def complete_quarters(calendar: AuditCalendar, request: AuditRequest) -> list[str]:
-    """Return the fiscal quarter keys whose three months all lie in the request's range."""
+def quarters_to_build(calendar: AuditCalendar, request: AuditRequest) -> list[str]:
+    """Return the quarter keys the range touches whose three months are all audited.
+
+    Months audited by earlier runs count, so re-auditing May also rebuilds the quarter of
+    April to June when April and June are in the warehouse.
+    """
     first, last = request_months(request)
-    quarter = calendar.quarter_start(first)
-    if quarter < first:
-        quarter = add_months(quarter, 3)
-    keys = []
-    while add_months(quarter, 2) <= last:
-        keys.append(quarter.strftime(PARTITION_KEY_FORMAT))
-        quarter = add_months(quarter, 3)
-    return keys
+    months = []
+    month = first
+    while month <= last:
+        months.append(month)
+        month = add_months(month, 1)
+    audited = audited_months_in(request.warehouse)
+    return [
+        quarter.strftime(PARTITION_KEY_FORMAT)
+        for quarter in complete_quarters(calendar, months, audited)
+    ]
 
 
 def _definitions(request: AuditRequest, calendar: AuditCalendar) -> dg.Definitions:
@@ -153,13 +160,14 @@ def run_audit(
 def run_quarterly_audit(
     request: AuditRequest, instance: dg.DagsterInstance | None = None
 ) -> tuple[list[str], dg.ExecuteInProcessResult | None]:
-    """Execute `quarterly_reaudit` over the complete fiscal quarters of the request's range.
+    """Execute `quarterly_reaudit` over the quarters the range touches and completes.
 
-    Returns the quarter keys and the run's result, or no result when no complete quarter
-    lies in the range. Run it after `run_audit` has rebuilt the months.
+    A quarter counts when its three months are all audited, in this run or before. Returns
+    the quarter keys and the run's result, or no result when the range completes no
+    quarter. Run it after `run_audit` has rebuilt the months.
     """
     calendar = request_calendar(request)
-    quarters = complete_quarters(calendar, request)
+    quarters = quarters_to_build(calendar, request)
     if not quarters:
         return quarters, None
     job = _definitions(request, calendar).resolve_job_def(QUARTERLY_REAUDIT)

@@ -23,7 +23,8 @@ from datetime import date
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.periods import AuditCalendar, window_months
+from orchestration.periods import AuditCalendar, add_months, window_months
+from orchestration.report.audited import audited_months_in
 from orchestration.resources import AuditSettingsResource
 from orchestration.transform.dbt_vars import audit_vars, vars_argument, window_environment
 from orchestration.transform.metadata import SalesauditDbtTranslator, with_table_metadata
@@ -68,6 +69,34 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def require_audited_months(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, calendar: AuditCalendar
+) -> None:
+    """Fail before building a quarter whose three months have not all been audited.
+
+    A quarter sums its months from the monthly marts, so a month never audited would make
+    the quarter silently short.
+    """
+    period_start, period_end = window_months(context.partition_time_window)
+    expected = []
+    month = period_start
+    while month < period_end:
+        expected.append(month)
+        month = add_months(month, 1)
+    missing = sorted(set(expected) - audited_months_in(warehouse.database))
+    if missing:
+        quarters = sorted({calendar.quarter_start(month) for month in missing})
+        raise dg.Failure(
+            description=(
+                f"{', '.join(calendar.quarter_label(quarter) for quarter in quarters)} cannot "
+                "be built: these months have not been audited yet (no rows in "
+                f"marts.kpi_team_monthly): {', '.join(f'{m:%Y-%m}' for m in missing)}. Run "
+                f"monthly_audit for {expected[0]:%Y-%m} to {expected[-1]:%Y-%m} first, then "
+                "this run again."
+            )
+        )
 
 
 def run_dbt_build(
@@ -161,6 +190,8 @@ def build_dbt_assets(calendar: AuditCalendar) -> list[dg.AssetsDefinition]:
         audit_settings: AuditSettingsResource,
     ):
         """Replace the partition's fiscal quarters in the quarterly marts."""
+        with warehouse.write_lock("quarter check", log=context.log):
+            require_audited_months(context, warehouse, calendar)
         yield from run_dbt_build(context, dbt, warehouse, audit_settings)
 
     @dbt_assets(
