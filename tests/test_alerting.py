@@ -479,3 +479,46 @@ def test_sensor_without_webhook_posts_nothing(
     assert webhook.log == []
     assert "Run failure alerts are off" in stderr
     assert "set SALESAUDIT_ALERT_WEBHOOK_URL" in stderr
+
+
+@dg.asset(check_specs=[dg.AssetCheckSpec("quality_gate", asset="landed", blocking=True)])
+def landed():
+    yield dg.Output(None)
+    yield dg.AssetCheckResult(
+        check_name="quality_gate",
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="activities.csv is missing required column 'rep_id'",
+    )
+
+
+@dg.asset(deps=[landed])
+def downstream() -> None:
+    pass
+
+
+gated_audit = dg.define_asset_job("gated_audit", selection=[landed, downstream])
+
+
+def test_sensor_names_the_failed_blocking_check(
+    webhook: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    webhook.expect_request(WEBHOOK_PATH, method="POST").respond_with_data("ok")
+    monkeypatch.setenv("SALESAUDIT_ALERT_WEBHOOK_URL", webhook_url(webhook))
+    instance = dg.DagsterInstance.ephemeral()
+    job = dg.Definitions(assets=[landed, downstream], jobs=[gated_audit]).resolve_job_def(
+        "gated_audit"
+    )
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+
+    context = dg.build_run_status_sensor_context(
+        sensor_name=SENSOR_NAME,
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(),
+    ).for_run_failure()
+    build_run_failure_alert_sensor(monitored_jobs=[job])(context)
+
+    text = webhook.log[0][0].get_json()["text"]
+    assert "landed quality_gate: activities.csv is missing required column 'rep_id'" in text

@@ -152,3 +152,15 @@ def test_deploy_instance_limits_the_pool_to_one(tmp_path, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     with dg.DagsterInstance.get() as instance:
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("SALESAUDIT_LOCALE", "fr"), ("SALESAUDIT_ALERT_WEBHOOK_URL", "notaurl")],
+)
+def test_bad_alert_setting_stops_loading(monkeypatch, variable, value):
+    from orchestration.definitions import build_definitions
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValueError, match=variable):
+        build_definitions()

@@ -82,9 +82,28 @@ def run_partition(tags: Mapping[str, str]) -> str | None:
     return start or end or None
 
 
+def _failed_check_lines(context: dg.RunFailureSensorContext) -> list[str]:
+    """Return the asset, check and reason of each ERROR-severity check that failed in the run.
+
+    A blocking check's failure stops the run with a generic error; the reason (a missing
+    column, a quarantine share above the limit) is in the check's own description.
+    """
+    records = context.instance.get_records_for_run(
+        context.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    lines = []
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
+            continue
+        why = evaluation.description or "see the check in the Dagster UI"
+        lines.append(f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}: {why}")
+    return lines
+
+
 def failure_error_text(context: dg.RunFailureSensorContext) -> str:
-    """Combine Dagster's run failure message with the root cause of each failed step."""
-    lines = [context.failure_event.message or ""]
+    """Return why the run failed: failed blocking checks, step causes, then Dagster's message."""
+    lines = _failed_check_lines(context)
     step_failures = context.get_step_failure_events()
     for event in step_failures:
         error = event.step_failure_data.error
@@ -95,12 +114,13 @@ def failure_error_text(context: dg.RunFailureSensorContext) -> str:
         run_error = getattr(context.failure_event.event_specific_data, "error", None)
         if run_error is not None:
             lines.append(_root_cause(run_error))
+    lines.append(context.failure_event.message or "")
     return "\n".join(line for line in lines if line)
 
 
 def _root_cause(error: SerializableErrorInfo) -> str:
-    """Return the first line of the innermost cause, the user's exception rather than Dagster's."""
+    """Return the innermost cause, the user's exception rather than Dagster's, on one line."""
     while error.cause is not None:
         error = error.cause
-    message = error.message.strip()
-    return message.splitlines()[0] if message else error.cls_name or "unknown error"
+    message = " ".join(line.strip() for line in error.message.strip().splitlines() if line.strip())
+    return message or error.cls_name or "unknown error"
