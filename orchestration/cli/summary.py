@@ -7,6 +7,7 @@ import sys
 import dagster as dg
 import duckdb
 
+from orchestration.periods import month_start
 from orchestration.report.publish import published_path_for
 from orchestration.report.quarter_changes import latest_quarter_changes, render_changes_text
 from orchestration.report.team_kpis import latest_team_summary, render_text
@@ -39,7 +40,7 @@ def quarantine_row_counts(connection: duckdb.DuckDBPyConnection) -> list[tuple[s
 def print_run_summary(request) -> None:
     with duckdb.connect(str(request.warehouse), read_only=True) as connection:
         counts = mart_row_counts(connection)
-        summary = latest_team_summary(connection)
+        summary = latest_team_summary(connection, month_start(request.end_month))
         quarantined = quarantine_row_counts(connection)
     print()
     print(render_text(summary))

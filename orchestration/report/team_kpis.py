@@ -48,9 +48,18 @@ def format_value(value: object, kind: str) -> str:
     return str(value)
 
 
-def latest_team_summary(connection: duckdb.DuckDBPyConnection) -> TeamSummary:
-    """Read the latest month's rows of marts.kpi_team_monthly, team 'all' last."""
-    latest = connection.execute("select max(month) from marts.kpi_team_monthly").fetchone()[0]
+def latest_team_summary(
+    connection: duckdb.DuckDBPyConnection, up_to: date | None = None
+) -> TeamSummary:
+    """Read the rows of the latest month (up to `up_to`) of kpi_team_monthly, team 'all' last.
+
+    A run that re-audits an earlier month passes that month, so its summary shows the month
+    it audited rather than the newest month in the warehouse.
+    """
+    latest = connection.execute(
+        "select max(month) from marts.kpi_team_monthly where ? is null or month <= ?",
+        [up_to, up_to],
+    ).fetchone()[0]
     headings = tuple(heading for _, heading, _ in SUMMARY_COLUMNS)
     if latest is None:
         return TeamSummary(month=None, currency=None, headings=headings, rows=())
