@@ -9,14 +9,16 @@ month partition and, with an April fiscal year, FY2026-Q1 as a quarter partition
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import dagster as dg
 
 from orchestration.settings import AuditSettings
 
 PARTITION_KEY_FORMAT = "%Y-%m"
+MONTH_KEY = re.compile(r"\d{4}-\d{2}")
 DEFAULT_FIRST_AUDIT_MONTH = "2015-01"
 DEFAULT_AUDIT_DAY = 3
 DEFAULT_AUDIT_HOUR = 6
@@ -24,11 +26,10 @@ DEFAULT_AUDIT_HOUR = 6
 
 def month_start(text: str) -> date:
     """Parse 'YYYY-MM' into the first day of that month; raise ValueError naming the fix."""
-    try:
-        parsed = datetime.strptime(text.strip()[:7], PARTITION_KEY_FORMAT)
-    except ValueError as err:
-        raise ValueError(f"Invalid month {text!r}: use YYYY-MM, for example 2025-01.") from err
-    return date(parsed.year, parsed.month, 1)
+    candidate = text.strip()[:7]
+    if not MONTH_KEY.fullmatch(candidate) or not 1 <= int(candidate[5:]) <= 12:
+        raise ValueError(f"Invalid month {text!r}: use YYYY-MM, for example 2025-01.")
+    return date(int(candidate[:4]), int(candidate[5:]), 1)
 
 
 def add_months(month: date, count: int) -> date:
