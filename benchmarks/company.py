@@ -52,8 +52,14 @@ class Company:
         return sum(self.file_bytes.values()) / 1024 / 1024
 
 
-def company_dir(work_dir: Path, seed: int, scale: float) -> Path:
-    return work_dir / f"company-seed{seed}-scale{scale:g}"
+def company_dir(
+    work_dir: Path, seed: int, scale: float, first_month: str = "", months: int = 0
+) -> Path:
+    """Return the company's folder. A company of given months also names its first month."""
+    name = f"company-seed{seed}-scale{scale:g}"
+    if months:
+        name += f"-from{first_month}-months{months}"
+    return work_dir / name
 
 
 def landing_dir(folder: Path) -> Path:
@@ -92,12 +98,33 @@ def read_metadata(folder: Path) -> Company | None:
         return None
 
 
-def reusable_company(folder: Path, seed: int, scale: float, fingerprint: str) -> Company | None:
-    """Return the folder's company when it matches the request and its files are intact."""
+def month_count(first_month: str, last_month: str) -> int:
+    """Return the number of months from `first_month` to `last_month` (YYYY-MM), both included."""
+    first_year, first = (int(part) for part in first_month.split("-"))
+    last_year, last = (int(part) for part in last_month.split("-"))
+    return (last_year - first_year) * 12 + last - first + 1
+
+
+def reusable_company(
+    folder: Path,
+    seed: int,
+    scale: float,
+    fingerprint: str,
+    first_month: str = "",
+    months: int = 0,
+) -> Company | None:
+    """Return the folder's company when it matches the request and its files are intact.
+
+    `first_month` and `months` are checked only when given.
+    """
     company = read_metadata(folder)
     if company is None:
         return None
     if (company.seed, company.scale, company.generator_fingerprint) != (seed, scale, fingerprint):
+        return None
+    if first_month and company.first_month != first_month:
+        return None
+    if months and month_count(company.first_month, company.last_month) != months:
         return None
     if not company.row_counts or file_sizes(landing_dir(folder)) != company.file_bytes:
         return None

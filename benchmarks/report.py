@@ -1,17 +1,18 @@
-"""Turn stage measurements into the results table, the target verdicts and RESULTS.md."""
+"""Turn stage measurements into the results table, the target verdicts and RESULTS.md's
+stages part."""
 
 from __future__ import annotations
 
-import importlib.metadata
-import json
-import os
-import platform
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
-from company import REQUIRED_ROWS, Company, missing_required_rows
+from company import Company
+from report_context import data_lines, machine_lines
+from report_dbt import DbtRun, dbt_run_text
+
+# The heading of RESULTS.md's part that this module writes.
+STAGES_HEADING = "## Stages"
 
 # Targets of the scale benchmark.
 MAX_PIPELINE_TO_FLOOR = 8.0
@@ -51,10 +52,37 @@ class Verdict:
         return {True: "met", False: "NOT MET", None: "not measured"}[self.met]
 
 
-def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+def to_measurement(stage: str, measured: dict | None) -> Measurement:
+    """Turn a stage's JSON report (None when it crashed) into its Measurement."""
+    if measured is None:
+        return Measurement(stage, None, None, "crashed")
+    if not measured["success"]:
+        return Measurement(stage, measured["wall_seconds"], measured["peak_mb"], "failed")
+    return Measurement(stage, measured["wall_seconds"], measured["peak_mb"])
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """Return numerator / denominator, or None when either is missing or the divisor is 0."""
     if numerator is None or not denominator:
         return None
     return numerator / denominator
+
+
+def full_build_text(detail: Mapping) -> str:
+    """Describe the full build's two runs: the monthly job's range and the fiscal quarters."""
+    if "monthly_seconds" not in detail:
+        return "The full build did not report its parts."
+    text = (
+        f"The full build ran `monthly_audit` without its raw assets over {detail['months']} "
+        f"as one run in {detail['monthly_seconds']:,.1f} s"
+    )
+    if "quarterly_seconds" not in detail:
+        return text + ", and did not reach `quarterly_reaudit` because that run failed."
+    quarters = detail.get("quarters") or []
+    return (
+        f"{text}, then `quarterly_reaudit` over {len(quarters)} complete fiscal quarters "
+        f"({', '.join(quarters) or 'none'}) in {detail['quarterly_seconds']:,.1f} s."
+    )
 
 
 def pipeline_measurement(by_stage: Mapping[str, Measurement]) -> Measurement:
@@ -83,7 +111,7 @@ class DatasetValidation:
 
     @property
     def rows_per_second(self) -> float | None:
-        return _ratio(self.rows, self.seconds)
+        return ratio(self.rows, self.seconds)
 
 
 @dataclass(frozen=True)
@@ -102,7 +130,7 @@ class ValidationRun:
 
     @property
     def rows_per_second(self) -> float | None:
-        return _ratio(self.rows, self.seconds)
+        return ratio(self.rows, self.seconds)
 
 
 def read_validation_run(detail: Mapping) -> ValidationRun | None:
@@ -165,7 +193,7 @@ def evaluate_targets(
     pipeline = pipeline_measurement(by_stage)
     verdicts = []
 
-    pipeline_ratio = _ratio(pipeline.wall_seconds, floor_seconds)
+    pipeline_ratio = ratio(pipeline.wall_seconds, floor_seconds)
     verdicts.append(
         Verdict(
             target=f"pipeline <= {MAX_PIPELINE_TO_FLOOR:g} x floor",
@@ -197,7 +225,7 @@ def evaluate_targets(
 
     further = by_stage.get("further_month")
     full_build = by_stage.get("full_build")
-    month_ratio = _ratio(
+    month_ratio = ratio(
         further.wall_seconds if further else None, full_build.wall_seconds if full_build else None
     )
     verdicts.append(
@@ -222,7 +250,7 @@ def evaluate_targets(
     return verdicts
 
 
-def _cell(value: float | None, template: str) -> str:
+def cell(value: float | None, template: str) -> str:
     return "-" if value is None else template.format(value)
 
 
@@ -238,10 +266,10 @@ def stage_table(by_stage: Mapping[str, Measurement]) -> str:
     rows.append((PIPELINE_LABEL, pipeline_measurement(by_stage)))
     for label, measurement in rows:
         measurement = measurement or Measurement("", None, None, "not run")
-        ratio = _ratio(measurement.wall_seconds, floor_seconds)
+        to_floor = ratio(measurement.wall_seconds, floor_seconds)
         lines.append(
-            f"| {label} | {_cell(measurement.wall_seconds, '{:,.1f}')} "
-            f"| {_cell(measurement.peak_mb, '{:,.0f}')} | {_cell(ratio, '{:.1f} x')} "
+            f"| {label} | {cell(measurement.wall_seconds, '{:,.1f}')} "
+            f"| {cell(measurement.peak_mb, '{:,.0f}')} | {cell(to_floor, '{:.1f} x')} "
             f"| {measurement.status} |"
         )
     return "\n".join(lines)
@@ -263,11 +291,11 @@ def validation_table(run: ValidationRun) -> str:
         failed = ", ".join(entry.failed_expectations) or "none"
         lines.append(
             f"| {entry.dataset} | {entry.rows:,} | {entry.seconds:,.2f} "
-            f"| {_cell(entry.rows_per_second, '{:,.0f}')} "
+            f"| {cell(entry.rows_per_second, '{:,.0f}')} "
             f"| {failed} of {entry.expectations} |"
         )
     lines.append(
-        f"| total | {run.rows:,} | {run.seconds:,.2f} | {_cell(run.rows_per_second, '{:,.0f}')} | |"
+        f"| total | {run.rows:,} | {run.seconds:,.2f} | {cell(run.rows_per_second, '{:,.0f}')} | |"
     )
     return "\n".join(lines)
 
@@ -312,134 +340,14 @@ def gate_text(gate: GateTimes | None, by_stage: Mapping[str, Measurement]) -> st
     )
 
 
-@dataclass(frozen=True)
-class DbtRun:
-    """One dbt invocation of a stage: its own elapsed time and its slowest nodes."""
-
-    stage: str
-    elapsed_seconds: float
-    # (unique id, execution seconds, status), slowest first.
-    slowest: list[tuple[str, float, str]]
-
-
-def read_dbt_run(stage: str, run_results_path: Path, count: int = 5) -> DbtRun:
-    """Read a run_results.json: dbt's elapsed time and the `count` slowest nodes."""
-    run_results = json.loads(run_results_path.read_text())
-    ranked = sorted(
-        run_results["results"],
-        key=lambda result: result.get("execution_time") or 0,
-        reverse=True,
-    )
-    return DbtRun(
-        stage=stage,
-        elapsed_seconds=float(run_results.get("elapsed_time") or 0),
-        slowest=[
-            (result["unique_id"], float(result.get("execution_time") or 0), str(result["status"]))
-            for result in ranked[:count]
-        ],
-    )
-
-
-def dbt_run_text(run: DbtRun, by_stage: Mapping[str, Measurement]) -> str:
-    """Describe a dbt invocation: its share of the stage's wall time and its slowest nodes."""
-    stage_seconds = by_stage[run.stage].wall_seconds if run.stage in by_stage else None
-    share = "" if stage_seconds is None else f" of the stage's {stage_seconds:,.1f} s"
-    lines = [
-        f"dbt's own elapsed time (run_results.json) was {run.elapsed_seconds:,.1f} s{share}. "
-        "Slowest nodes (2 threads run nodes side by side, so the times overlap):",
-        "",
-    ]
-    for unique_id, seconds, status in run.slowest:
-        lines.append(f"- `{unique_id}`: {seconds:,.1f} s ({status})")
-    return "\n".join(lines)
-
-
-def _memory_total_mb() -> float | None:
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemTotal:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _version(distribution: str) -> str:
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def machine_lines(load_at_start: tuple[float, ...], load_at_end: tuple[float, ...]) -> list[str]:
-    """Describe the machine and the software versions the figures were measured with.
-
-    The load averages (1, 5 and 15 minutes, from `os.getloadavg`) show other work that
-    competed for the cores during the run.
-    """
-    memory_mb = _memory_total_mb()
-    return [
-        f"- CPU: {os.cpu_count()} cores ({_cpu_model()}), load average (1 min / 5 min) "
-        f"{load_at_start[0]:.1f} / {load_at_start[1]:.1f} when the run started and "
-        f"{load_at_end[0]:.1f} / {load_at_end[1]:.1f} when it ended",
-        f"- memory: {_cell(memory_mb, '{:,.0f}')} MB (MemTotal in /proc/meminfo)",
-        f"- OS: {platform.system()} {platform.release()}",
-        f"- Python {platform.python_version()}, duckdb {_version('duckdb')}, "
-        f"dbt-core {_version('dbt-core')}, dbt-duckdb {_version('dbt-duckdb')}, "
-        f"dagster {_version('dagster')}, dagster-dbt {_version('dagster-dbt')}",
-    ]
-
-
-def data_lines(company: Company, reused: bool) -> list[str]:
-    """Describe the generated company: rows per dataset, CSV size, generation time."""
-    lines = [
-        f"Seed {company.seed}, scale {company.scale:g}, months {company.first_month} to "
-        f"{company.last_month}, {company.total_rows:,} rows in "
-        f"{company.total_megabytes:,.0f} MB of CSV. Generation took "
-        f"{company.generation_seconds:,.1f} s with a peak of {company.generation_peak_mb:,.0f} MB"
-        + (f" (on {company.generated_at}; this run reused the files)." if reused else "."),
-        "",
-        "| dataset | rows | CSV MB |",
-        "|---|---:|---:|",
-    ]
-    megabytes_by_dataset: dict[str, float] = {}
-    for relative_path, size in company.file_bytes.items():
-        dataset = Path(relative_path).parts[0].removesuffix(".csv")
-        megabytes_by_dataset[dataset] = megabytes_by_dataset.get(dataset, 0) + size / 1024 / 1024
-    for name, rows in sorted(company.row_counts.items()):
-        lines.append(f"| {name} | {rows:,} | {megabytes_by_dataset.get(name, 0):,.1f} |")
-    missing = missing_required_rows(company.row_counts)
-    required = ", ".join(f"{rows:,} {name}" for name, rows in REQUIRED_ROWS.items())
-    lines.append("")
-    if missing:
-        shortfall = ", ".join(
-            f"{name} {rows:,} < {needed:,}" for name, (rows, needed) in missing.items()
-        )
-        lines.append(f"Required size (at least {required}): NOT MET: {shortfall}.")
-    else:
-        lines.append(f"Required size (at least {required}): met.")
-    return lines
-
-
-def render_results(
+def render_stages_part(
     *,
     command: str,
     run_date: str,
     company: Company,
     reused: bool,
     by_stage: Mapping[str, Measurement],
+    full_build_detail: Mapping,
     validation: ValidationRun | None,
     gate: GateTimes | None,
     dbt_runs: Iterable[DbtRun],
@@ -447,39 +355,41 @@ def render_results(
     load_at_start: tuple[float, ...],
     load_at_end: tuple[float, ...],
 ) -> str:
-    """Return the whole RESULTS.md text."""
+    """Return RESULTS.md's stages part, from its heading to its last line."""
     sections = [
-        "# Scale benchmark results",
+        STAGES_HEADING,
         "",
-        f"Written by `{command}` on {run_date}. `benchmarks/README.md` says what each stage "
-        "measures and how.",
+        f"Written by `{command}` on {run_date}.",
         "",
-        "## Machine",
+        "### Machine",
         "",
         *machine_lines(load_at_start, load_at_end),
         "",
-        "## Data",
+        "### Data",
         "",
         *data_lines(company, reused),
         "",
-        "## Stages",
+        "### Stage times",
         "",
         stage_table(by_stage),
         "",
-        "## Targets",
+        full_build_text(full_build_detail),
+        "",
+        "### Targets",
         "",
         targets_table(evaluate_targets(by_stage, validation)),
         "",
-        "## Validation",
+        "### Validation",
         "",
         validation_text(validation, by_stage),
         "",
         gate_text(gate, by_stage),
     ]
     for run in dbt_runs:
-        sections += ["", f"## dbt in stage: {STAGE_LABELS[run.stage]}", ""]
-        sections.append(dbt_run_text(run, by_stage))
+        stage = by_stage.get(run.stage)
+        sections += ["", f"### dbt in stage: {STAGE_LABELS[run.stage]}", ""]
+        sections.append(dbt_run_text(run, stage.wall_seconds if stage else None))
     notes = list(notes)
     if notes:
-        sections += ["", "## Notes", "", *(f"- {note}" for note in notes)]
+        sections += ["", "### Notes", "", *(f"- {note}" for note in notes)]
     return "\n".join(sections) + "\n"

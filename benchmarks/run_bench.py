@@ -1,13 +1,17 @@
 """Scale benchmark: time each pipeline stage on a large generated company.
 
-Generates (or reuses) a sample company of at least 5 million activities, 10 million email
-events and 200,000 deals. Then runs each timed stage in a fresh Python process: the floor
-(one DuckDB query reading every landing file), ingestion, validation of every raw table,
-the full dbt build, and one further month. Prints the results table and the target
-verdicts and writes them to RESULTS.md.
+The stages part generates (or reuses) a sample company of at least 5 million activities,
+10 million email events and 200,000 deals. Then it runs each timed stage in a fresh
+Python process: the floor (one DuckDB query reading every landing file), ingestion,
+validation of every raw table, the full build, and one further month.
+
+The history part times one further month after 6, 12 and 24 months of history on smaller
+companies, against the full build of the same months.
+
+Prints the tables and the verdicts and writes them to RESULTS.md.
 `benchmarks/README.md` describes the stages and how they are measured.
 
-Usage: .venv/bin/python benchmarks/run_bench.py [--quick] [--scale N] [--seed N]
+Usage: .venv/bin/python benchmarks/run_bench.py [--quick] [--only stages|history] [--scale N]
 """
 
 from __future__ import annotations
@@ -16,20 +20,19 @@ import argparse
 import json
 import os
 import shlex
-import shutil
-import subprocess
 import sys
-import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-import company as companies
+import history
+import history_report
 import report
+import results_file
+import stages_section
+from runner import Bench
 
 BENCH_DIR = Path(__file__).resolve().parent
-REPOSITORY_ROOT = BENCH_DIR.parent
-STAGE_SCRIPT = BENCH_DIR / "stage.py"
 DEFAULT_WORK_DIR = BENCH_DIR / "work"
 DEFAULT_RESULTS = BENCH_DIR / "RESULTS.md"
 
@@ -39,30 +42,66 @@ DEFAULT_RESULTS = BENCH_DIR / "RESULTS.md"
 FULL_SCALE = 22.0
 QUICK_SCALE = 0.2
 DEFAULT_SEED = 7
-LOG_TAIL_LINES = 25
-READ_CHUNK_BYTES = 8 * 1024 * 1024
+PART_ORDER = (report.STAGES_HEADING, history_report.HISTORY_HEADING)
+
+
+def _history_lengths(text: str) -> tuple[int, ...]:
+    try:
+        lengths = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        lengths = ()
+    if not lengths or min(lengths) < 1:
+        raise argparse.ArgumentTypeError(
+            f"invalid history lengths {text!r}: use whole numbers of months separated by "
+            "commas, such as 6,12,24"
+        )
+    return tuple(sorted(set(lengths)))
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        description="Time ingestion, validation, the full dbt build and one further month on a "
+        description="Time ingestion, validation, the full build and one further month on a "
         "large generated company, each in a fresh process, against a floor of reading the files "
-        "once.",
+        "once; then time one further month after several history lengths.",
     )
     parser.add_argument(
         "--scale",
         type=float,
-        help=f"Generator size multiplier (default {FULL_SCALE:g}, or {QUICK_SCALE:g} with "
-        "--quick); 1.0 is about 250,000 activities.",
+        help=f"Generator size multiplier of the stages part (default {FULL_SCALE:g}, or "
+        f"{QUICK_SCALE:g} with --quick); 1.0 is about 250,000 activities in 12 months.",
     )
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help="Generator seed (default 7)."
     )
     parser.add_argument(
+        "--only",
+        choices=("stages", "history"),
+        help="Run one part and replace only that part of the results file.",
+    )
+    parser.add_argument(
+        "--history-scale",
+        type=float,
+        help=f"Generator size multiplier of the history part (default {history.HISTORY_SCALE:g}, "
+        f"or {QUICK_SCALE:g} with --quick).",
+    )
+    parser.add_argument(
+        "--history-months",
+        type=_history_lengths,
+        help="History lengths in months, separated by commas (default "
+        f"{','.join(map(str, history.HISTORY_LENGTHS))}, or "
+        f"{','.join(map(str, history.QUICK_HISTORY_LENGTHS))} with --quick).",
+    )
+    parser.add_argument(
+        "--history-repeats",
+        type=int,
+        default=1,
+        help="Timed runs of each history measurement; the table shows the median (default 1).",
+    )
+    parser.add_argument(
         "--work-dir",
         type=Path,
         default=DEFAULT_WORK_DIR,
-        help="Folder for the generated company, the warehouse and stage logs "
+        help="Folder for the generated companies, the warehouses and stage logs "
         "(default benchmarks/work, ignored by git).",
     )
     parser.add_argument(
@@ -74,303 +113,138 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--keep",
         action="store_true",
-        help="Keep the warehouse file after the run (deleted by default, as it takes a few GB at "
-        "full scale; the generated company and the logs are always kept).",
+        help="Keep the warehouse files after the run (deleted by default, as they take a few GB "
+        "at full scale; the generated companies and the logs are always kept).",
     )
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"Smoke test at scale {QUICK_SCALE:g}; the targets apply only to the full scale.",
+        help=f"Smoke test at scale {QUICK_SCALE:g} with short histories; the targets apply only "
+        "to the full sizes.",
     )
     return parser
 
 
-class Bench:
-    """Paths of one benchmark run and the stage processes it starts."""
-
-    def __init__(self, work_dir: Path) -> None:
-        self.work_dir = work_dir.resolve()
-        self.run_dir = self.work_dir / "run"
-        self.logs_dir = self.run_dir / "logs"
-        self.warehouse = self.run_dir / "warehouse.duckdb"
-        self.dbt_target_root = self.run_dir / "dbt_target"
-        # Each finished stage's JSON report, by stage name.
-        self.reports: dict[str, dict] = {}
-
-    def prepare(self) -> None:
-        """Empty the run folder, so every stage starts from a fresh warehouse and logs."""
-        shutil.rmtree(self.run_dir, ignore_errors=True)
-        self.logs_dir.mkdir(parents=True)
-
-    def log_path(self, stage: str) -> Path:
-        return self.logs_dir / f"{stage}.log"
-
-    def run_stage(self, stage: str, options: list[str]) -> dict | None:
-        """Run `stage.py STAGE` in a fresh interpreter and return its JSON report.
-
-        Returns None when the stage crashed before it wrote a report.
-        """
-        result_file = self.run_dir / f"{stage}.json"
-        result_file.unlink(missing_ok=True)
-        environment = {
-            **os.environ,
-            "PYTHONUNBUFFERED": "1",
-            # dagster-dbt puts each invocation's target folder (run_results.json, logs) here.
-            "DBT_TARGET_PATH": str(self.dbt_target_root / stage),
-        }
-        command = [sys.executable, str(STAGE_SCRIPT), stage, "--result", str(result_file)]
-        print(f"{time.strftime('%H:%M:%S')} {stage}: started (log {self.log_path(stage)})")
-        started = time.perf_counter()
-        with self.log_path(stage).open("w") as log_file:
-            completed = subprocess.run(
-                command + options,
-                cwd=REPOSITORY_ROOT,
-                env=environment,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
-        process_seconds = time.perf_counter() - started
-
-        measured = json.loads(result_file.read_text()) if result_file.exists() else None
-        if measured is not None:
-            self.reports[stage] = measured
-        if completed.returncode != 0 or measured is None:
-            print(f"{time.strftime('%H:%M:%S')} {stage}: FAILED (exit {completed.returncode})")
-            self.print_log_tail(stage)
-            return measured
-        print(
-            f"{time.strftime('%H:%M:%S')} {stage}: {measured['wall_seconds']:,.1f} s, "
-            f"peak {measured['peak_mb']:,.0f} MB ({process_seconds:,.1f} s with start-up)"
+def check_history_lengths(lengths: tuple[int, ...]) -> None:
+    """Reject a history whose further month has not ended yet, before generating anything."""
+    today = datetime.now(UTC)
+    current_month = f"{today.year:04d}-{today.month:02d}"
+    longest = max(lengths)
+    further = history.add_months(history.HISTORY_FIRST_MONTH, longest)
+    if further >= current_month:
+        raise SystemExit(
+            f"Invalid --history-months {longest}: its further month {further} has not ended "
+            f"yet (histories start in {history.HISTORY_FIRST_MONTH}). Use a shorter history."
         )
-        return measured
-
-    def print_log_tail(self, stage: str) -> None:
-        lines = self.log_path(stage).read_text(errors="replace").splitlines()
-        print(f"--- last {LOG_TAIL_LINES} lines of {self.log_path(stage)} ---")
-        print("\n".join(lines[-LOG_TAIL_LINES:]))
-        print("---")
-
-    def run_results_files(self, stage: str) -> list[Path]:
-        return sorted((self.dbt_target_root / stage).rglob("run_results.json"))
-
-    def delete_warehouse(self) -> None:
-        """Delete the warehouse files. Logs, stage reports and dbt targets stay for reading."""
-        for path in self.run_dir.glob("warehouse.duckdb*"):
-            path.unlink()
 
 
-def ensure_company(bench: Bench, seed: int, scale: float) -> tuple[companies.Company, bool]:
-    """Return the company for `seed` and `scale`, generating it unless a match exists."""
-    folder = companies.company_dir(bench.work_dir, seed, scale)
-    fingerprint = companies.generator_fingerprint()
-    existing = companies.reusable_company(folder, seed, scale, fingerprint)
-    if existing is not None:
-        print(f"Reusing {folder} ({existing.total_rows:,} rows, generated {existing.generated_at})")
-        return existing, True
-
-    print(f"Generating the company (seed {seed}, scale {scale:g}) in {folder}")
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    landing = companies.landing_dir(folder)
-    measured = bench.run_stage(
-        "generate", ["--landing", str(landing), "--seed", str(seed), "--scale", str(scale)]
-    )
-    if measured is None or not measured["success"]:
-        raise SystemExit(f"Generation failed; see {bench.log_path('generate')}.")
-    detail = measured["detail"]
-    generated = companies.Company(
-        seed=seed,
-        scale=scale,
-        generator_fingerprint=fingerprint,
-        first_month=detail["first_month"],
-        last_month=detail["last_month"],
-        reporting_timezone=detail["reporting_timezone"],
-        reporting_currency=detail["reporting_currency"],
-        row_counts=detail["row_counts"],
-        file_bytes=companies.file_sizes(landing),
-        generation_seconds=measured["wall_seconds"],
-        generation_peak_mb=measured["peak_mb"],
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    )
-    companies.write_metadata(folder, generated)
-    return generated, False
-
-
-def warm_page_cache(landing: Path) -> float:
-    """Read every landing file once, so that no stage pays for the first read from disk.
-
-    Returns the seconds it took. Without it the floor, which runs first, would read cold
-    files and later stages warm ones, which would flatter their ratios to the floor.
-    """
-    started = time.perf_counter()
-    for path in sorted(landing.rglob("*.csv")):
-        with path.open("rb") as csv_file:
-            while csv_file.read(READ_CHUNK_BYTES):
-                pass
-    return time.perf_counter() - started
-
-
-def to_measurement(stage: str, measured: dict | None) -> report.Measurement:
-    if measured is None:
-        return report.Measurement(stage, None, None, "crashed")
-    if not measured["success"]:
-        return report.Measurement(stage, measured["wall_seconds"], measured["peak_mb"], "failed")
-    return report.Measurement(stage, measured["wall_seconds"], measured["peak_mb"])
-
-
-def run_timed_stages(
-    bench: Bench, company: companies.Company, landing: Path
-) -> dict[str, report.Measurement]:
-    """Run the five timed stages in order; a failed stage skips the stages that need it."""
-    audit_options = [
-        "--landing",
-        str(landing),
-        "--warehouse",
-        str(bench.warehouse),
-        "--timezone",
-        company.reporting_timezone,
-        "--currency",
-        company.reporting_currency,
-    ]
-    all_months = ["--start-month", company.first_month, "--end-month", company.last_month]
-    last_month = ["--start-month", company.last_month, "--end-month", company.last_month]
-    plan = [
-        ("floor", ["--landing", str(landing)], None),
-        ("ingestion", audit_options + all_months, None),
-        (
-            "validation",
-            ["--landing", str(landing), "--warehouse", str(bench.warehouse)],
-            "ingestion",
-        ),
-        ("full_build", audit_options + all_months, "ingestion"),
-        ("further_month", audit_options + last_month, "full_build"),
-    ]
-    print(f"Read the landing files into the page cache in {warm_page_cache(landing):,.1f} s")
-    by_stage: dict[str, report.Measurement] = {}
-    for stage, options, needs in plan:
-        if needs is not None and by_stage[needs].status != "ok":
-            by_stage[stage] = report.Measurement(stage, None, None, f"skipped: {needs} failed")
-            continue
-        by_stage[stage] = to_measurement(stage, bench.run_stage(stage, options))
-    return by_stage
-
-
-def dbt_runs(bench: Bench) -> list[report.DbtRun]:
-    """Read the run_results.json of the stages that run dbt, when dbt wrote one."""
-    runs = []
-    for stage in ("full_build", "further_month"):
-        files = bench.run_results_files(stage)
-        if files:
-            runs.append(report.read_dbt_run(stage, files[-1]))
-    return runs
-
-
-def result_notes(
-    floor_detail: dict, by_stage: dict[str, report.Measurement], small_company: bool, scale: float
-) -> list[str]:
-    """Return the notes under the results: the every-value read, and a too small company."""
-    notes = []
-    floor_seconds = by_stage["floor"].wall_seconds
-    if "every_value_seconds" in floor_detail and floor_seconds:
-        every_value_seconds = floor_detail["every_value_seconds"]
-        notes.append(
-            "Reading every value as text, instead of only counting rows, takes "
-            f"{every_value_seconds:,.1f} s ({every_value_seconds / floor_seconds:.1f} x the "
-            "floor). The floor and its ratios use the row count."
-        )
-    if small_company:
-        notes.append(
-            f"Scale {scale:g} is smaller than the required size: the targets apply only to the "
-            "full scale, so these verdicts are for information."
-        )
-    return notes
-
-
-def validation_figures(bench: Bench) -> tuple[report.ValidationRun | None, report.GateTimes | None]:
-    """Read the validation stage's per-dataset times and the gate's times in ingestion."""
-    validation = report.read_validation_run(bench.reports.get("validation", {}).get("detail", {}))
-    ingestion_log = bench.log_path("ingestion")
-    gate = None
-    if ingestion_log.exists():
-        gate = report.read_gate_times(ingestion_log.read_text(errors="replace"))
-    return validation, gate
-
-
-def print_summary(
-    by_stage: dict[str, report.Measurement],
-    validation: report.ValidationRun | None,
-    gate: report.GateTimes | None,
-    runs: list[report.DbtRun],
-    notes: list[str],
-) -> None:
-    print()
-    print(report.stage_table(by_stage))
-    print()
-    print(report.targets_table(report.evaluate_targets(by_stage, validation)))
-    print()
-    print(report.validation_text(validation, by_stage))
-    print()
-    print(report.gate_text(gate, by_stage))
-    for run in runs:
-        print(f"\ndbt in stage {report.STAGE_LABELS[run.stage]}:")
-        print(report.dbt_run_text(run, by_stage))
-    for note in notes:
-        print(f"\nNOTE: {note}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def run_stages_part(bench: Bench, args: argparse.Namespace, command: str) -> tuple[str, bool]:
     scale = args.scale
     if scale is None:
         scale = QUICK_SCALE if args.quick else FULL_SCALE
     if scale <= 0:
         raise SystemExit(f"Invalid --scale {scale:g}: use a positive number such as 22.")
+    load_at_start = os.getloadavg()
+    outcome = stages_section.run_stages(bench, args.seed, scale, small_company=args.quick)
+    text = report.render_stages_part(
+        command=command,
+        run_date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        company=outcome.company,
+        reused=outcome.reused,
+        by_stage=outcome.by_stage,
+        full_build_detail=outcome.full_build_detail,
+        validation=outcome.validation,
+        gate=outcome.gate,
+        dbt_runs=outcome.dbt_runs,
+        notes=outcome.notes,
+        load_at_start=load_at_start,
+        load_at_end=os.getloadavg(),
+    )
+    (bench.run_dir / "measurements.json").write_text(
+        json.dumps({stage: asdict(m) for stage, m in outcome.by_stage.items()}, indent=2) + "\n"
+    )
+    stages_section.print_summary(outcome)
+    return text, outcome.success
+
+
+def run_history_part(bench: Bench, args: argparse.Namespace, command: str) -> tuple[str, bool]:
+    scale = args.history_scale
+    if scale is None:
+        scale = QUICK_SCALE if args.quick else history.HISTORY_SCALE
+    if scale <= 0:
+        raise SystemExit(f"Invalid --history-scale {scale:g}: use a positive number such as 2.")
+    if args.history_repeats < 1:
+        raise SystemExit(f"Invalid --history-repeats {args.history_repeats}: use 1 or more.")
+    lengths = args.history_months
+    if lengths is None:
+        lengths = history.QUICK_HISTORY_LENGTHS if args.quick else history.HISTORY_LENGTHS
+    check_history_lengths(lengths)
+
+    load_at_start = os.getloadavg()
+    points = history.run_history(bench, args.seed, scale, lengths, args.history_repeats)
+    notes = []
+    if args.quick:
+        notes.append(
+            f"Scale {scale:g} and histories of {', '.join(map(str, lengths))} months are a smoke "
+            "test: the verdicts apply to the default sizes only."
+        )
+    text = history_report.render_history_part(
+        command=command,
+        run_date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        seed=args.seed,
+        scale=scale,
+        first_month=history.HISTORY_FIRST_MONTH,
+        repeats=args.history_repeats,
+        points=points,
+        notes=notes,
+        load_at_start=load_at_start,
+        load_at_end=os.getloadavg(),
+    )
+    print()
+    print(history_report.history_table(points))
+    print()
+    print(history_report.breakdown_table(points))
+    print()
+    print("\n".join(history_report.verdict_lines(points)))
+    print("\n".join(history_report.dominant_cost_lines(points)))
+    success = all(
+        measurement.status == "ok"
+        for point in points
+        for measurement in (point.further_month, point.further_month_dbt, point.full_build)
+    )
+    return text, success
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     bench = Bench(args.work_dir)
     results_path = args.results
     if results_path is None:
         results_path = bench.work_dir / "RESULTS-quick.md" if args.quick else DEFAULT_RESULTS
     bench.work_dir.mkdir(parents=True, exist_ok=True)
     bench.prepare()
-    load_at_start = os.getloadavg()
-
-    company, reused = ensure_company(bench, args.seed, scale)
-    landing = companies.landing_dir(companies.company_dir(bench.work_dir, args.seed, scale))
-    by_stage = run_timed_stages(bench, company, landing)
-    validation, gate = validation_figures(bench)
-    runs = dbt_runs(bench)
-
-    notes = result_notes(
-        bench.reports.get("floor", {}).get("detail", {}),
-        by_stage,
-        small_company=args.quick or bool(companies.missing_required_rows(company.row_counts)),
-        scale=scale,
-    )
     command = "benchmarks/run_bench.py " + shlex.join(argv if argv is not None else sys.argv[1:])
-    text = report.render_results(
-        command=command.strip(),
-        run_date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        company=company,
-        reused=reused,
-        by_stage=by_stage,
-        validation=validation,
-        gate=gate,
-        dbt_runs=runs,
-        notes=notes,
-        load_at_start=load_at_start,
-        load_at_end=os.getloadavg(),
-    )
-    results_path.parent.mkdir(parents=True, exist_ok=True)
-    results_path.write_text(text)
-    (bench.run_dir / "measurements.json").write_text(
-        json.dumps({stage: asdict(m) for stage, m in by_stage.items()}, indent=2) + "\n"
-    )
-    print_summary(by_stage, validation, gate, runs, notes)
-    print(f"\nWrote {results_path}")
+    command = command.strip()
 
-    if not args.keep:
-        bench.delete_warehouse()
-    return 0 if all(m.status == "ok" for m in by_stage.values()) else 1
+    parts: dict[str, str] = {}
+    success = True
+    if args.only in (None, "stages"):
+        parts[report.STAGES_HEADING], success = run_stages_part(bench, args, command)
+        if not args.keep:
+            bench.delete_warehouse()
+    if args.only in (None, "history"):
+        parts[history_report.HISTORY_HEADING], history_success = run_history_part(
+            bench, args, command
+        )
+        success = success and history_success
+        if not args.keep:
+            history.delete_warehouses(bench)
+
+    existing = results_path.read_text() if results_path.exists() else ""
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    results_path.write_text(results_file.merge_results(existing, parts, PART_ORDER))
+    print(f"\nWrote {results_path}")
+    return 0 if success else 1
 
 
 if __name__ == "__main__":

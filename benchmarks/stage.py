@@ -11,10 +11,13 @@ figures are combined into the stage's peak:
   are alive at the same time, and their memory adds up).
 
 The stage's peak is the larger of the two. Wall time covers the stage's work only, not
-interpreter start-up and imports.
+interpreter start-up. The audit stages import and build the Dagster definitions inside it,
+as every real run does.
 
 The validation stage also times each dataset's validation on its own and reports the
 rows and seconds of every raw table in its detail.
+
+The stages that run the audit jobs live in `stage_audit.py`.
 
 Usage: python benchmarks/stage.py STAGE --result FILE [stage options]
 """
@@ -33,6 +36,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from stage_audit import AUDIT_STAGES, run_audit_stage
+
 logger = logging.getLogger("bench.stage")
 
 SAMPLE_INTERVAL_SECONDS = 0.2
@@ -40,7 +45,8 @@ PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 # ru_maxrss is in kilobytes on Linux.
 RUSAGE_UNIT_BYTES = 1024
 
-STAGES = ("generate", "floor", "ingestion", "validation", "full_build", "further_month")
+STAGES = ("generate", "floor", "validation", *AUDIT_STAGES)
+DEFAULT_FIRST_MONTH = "2025-01"
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,9 @@ class StageResult:
     self_max_rss_mb: float
     children_max_rss_mb: float
     sampled_tree_peak_mb: float
+    # The 1-minute load average when the work ended; above the stage's own threads it
+    # shows other work that competed for the cores.
+    load_average_at_end: float
     success: bool
     detail: dict
 
@@ -145,6 +154,7 @@ def measure(stage: str, work: Callable[[], dict]) -> StageResult:
         self_max_rss_mb=_megabytes(self_max),
         children_max_rss_mb=_megabytes(children_max),
         sampled_tree_peak_mb=_megabytes(sampler.peak_bytes),
+        load_average_at_end=round(os.getloadavg()[0], 2),
         success=bool(detail.pop("success", True)),
         detail=detail,
     )
@@ -261,11 +271,16 @@ def run_validation(warehouse: Path) -> dict:
     }
 
 
-def run_generate(landing_dir: Path, seed: int, scale: float) -> dict:
+def run_generate(landing_dir: Path, seed: int, scale: float, first_month: str, months: int) -> dict:
     from orchestration.ingest.sample import generate_company
 
     summary = generate_company(
-        landing_dir, seed=seed, scale=scale, progress=lambda line: logger.info("%s", line)
+        landing_dir,
+        seed=seed,
+        scale=scale,
+        start_month=first_month,
+        months=months,
+        progress=lambda line: logger.info("%s", line),
     )
     return {
         "first_month": f"{summary.first_month:%Y-%m}",
@@ -273,48 +288,6 @@ def run_generate(landing_dir: Path, seed: int, scale: float) -> dict:
         "row_counts": dict(summary.row_counts),
         "reporting_timezone": summary.reporting_timezone,
         "reporting_currency": summary.reporting_currency,
-    }
-
-
-def _dbt_asset_keys(raw_keys: set) -> list:
-    from orchestration.definitions import defs
-
-    graph = defs.resolve_asset_graph()
-    return sorted(graph.materializable_asset_keys - raw_keys, key=lambda key: key.to_string())
-
-
-def run_audit_stage(args: argparse.Namespace) -> dict:
-    """Run the Dagster job for the stage's asset selection and month range."""
-    import dagster as dg
-
-    from orchestration.cli.run_audit import AuditRequest, run_audit
-    from orchestration.cli.summary import failure_messages
-    from orchestration.ingest.datasets import DATASETS
-    from orchestration.settings import AuditSettings
-
-    raw_keys = {dg.AssetKey(["raw", dataset.name]) for dataset in DATASETS}
-    if args.stage == "ingestion":
-        selection = sorted(raw_keys, key=lambda key: key.to_string())
-    elif args.stage == "full_build":
-        selection = _dbt_asset_keys(raw_keys)
-    else:
-        selection = None  # the whole job
-
-    request = AuditRequest(
-        landing_dir=args.landing,
-        warehouse=args.warehouse,
-        audit_settings=AuditSettings(
-            reporting_timezone=args.timezone, reporting_currency=args.currency
-        ),
-        start_month=args.start_month,
-        end_month=args.end_month,
-    )
-    result = run_audit(request, asset_selection=selection)
-    return {
-        "success": result.success,
-        "assets_selected": "all" if selection is None else len(selection),
-        "months": f"{args.start_month} to {args.end_month}",
-        "failures": failure_messages(result),
     }
 
 
@@ -326,7 +299,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--warehouse", type=Path, help="DuckDB warehouse file of the audit.")
     parser.add_argument("--seed", type=int, default=7, help="Generator seed.")
     parser.add_argument("--scale", type=float, default=1.0, help="Generator size multiplier.")
-    parser.add_argument("--start-month", default="", help="First audited month, YYYY-MM.")
+    parser.add_argument(
+        "--start-month",
+        default="",
+        help=f"First audited month, or the first generated month (default {DEFAULT_FIRST_MONTH}), "
+        "YYYY-MM.",
+    )
+    parser.add_argument(
+        "--months", type=int, default=12, help="Number of generated months (default 12)."
+    )
     parser.add_argument("--end-month", default="", help="Last audited month, YYYY-MM.")
     parser.add_argument("--timezone", default="Asia/Seoul", help="Reporting time zone.")
     parser.add_argument("--currency", default="KRW", help="Reporting currency.")
@@ -340,13 +321,18 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     work: dict[str, Callable[[], dict]] = {
-        "generate": lambda: run_generate(args.landing, args.seed, args.scale),
+        "generate": lambda: run_generate(
+            args.landing,
+            args.seed,
+            args.scale,
+            args.start_month or DEFAULT_FIRST_MONTH,
+            args.months,
+        ),
         "floor": lambda: run_floor(args.landing),
-        "ingestion": lambda: run_audit_stage(args),
         "validation": lambda: run_validation(args.warehouse),
-        "full_build": lambda: run_audit_stage(args),
-        "further_month": lambda: run_audit_stage(args),
     }
+    for stage in AUDIT_STAGES:
+        work[stage] = lambda: run_audit_stage(args)
     result = measure(args.stage, work[args.stage])
     if args.stage == "floor":
         result.detail.update(time_every_value_read(args.landing))
