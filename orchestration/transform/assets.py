@@ -136,82 +136,71 @@ def run_dbt_build(
         )
 
 
+def _dbt_group(
+    name: str,
+    description: str,
+    before_build=None,
+    **selection,
+) -> dg.AssetsDefinition:
+    """Define one dbt asset group that runs `run_dbt_build` for its selection.
+
+    `selection` holds the `dbt_assets` arguments that differ between groups (select,
+    exclude, partitions_def, backfill_policy). `before_build(context, warehouse)` runs
+    first when given.
+    """
+
+    def build(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        audit_settings: AuditSettingsResource,
+    ):
+        if before_build is not None:
+            before_build(context, warehouse)
+        yield from run_dbt_build(context, dbt, warehouse, audit_settings)
+
+    build.__doc__ = description
+    return dbt_assets(
+        manifest=ensure_manifest(),
+        project=dbt_project(),
+        dagster_dbt_translator=SalesauditDbtTranslator(),
+        name=name,
+        pool=WAREHOUSE_POOL,
+        **selection,
+    )(build)
+
+
 def build_dbt_assets(calendar: AuditCalendar) -> list[dg.AssetsDefinition]:
     """Return the four dbt asset groups, partitioned by `calendar`'s months and quarters."""
-    manifest = ensure_manifest()
-    project = dbt_project()
-    translator = SalesauditDbtTranslator()
-    shared = {"manifest": manifest, "project": project, "dagster_dbt_translator": translator}
 
-    @dbt_assets(
-        **shared,
-        name="salesaudit_dbt_models",
-        exclude=" ".join(f"tag:{tag}" for tag in PARTITIONED_TAGS),
-        pool=WAREHOUSE_POOL,
-    )
-    def salesaudit_dbt_models(
-        context: dg.AssetExecutionContext,
-        dbt: DbtCliResource,
-        warehouse: WarehouseResource,
-        audit_settings: AuditSettingsResource,
-    ):
-        """Build seeds, reference staging, the reps history and calendars, and test them."""
-        yield from run_dbt_build(context, dbt, warehouse, audit_settings)
-
-    @dbt_assets(
-        **shared,
-        name="salesaudit_dbt_monthly",
-        select="tag:monthly",
-        partitions_def=calendar.monthly_partitions(),
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=WAREHOUSE_POOL,
-    )
-    def salesaudit_dbt_monthly(
-        context: dg.AssetExecutionContext,
-        dbt: DbtCliResource,
-        warehouse: WarehouseResource,
-        audit_settings: AuditSettingsResource,
-    ):
-        """Replace the partition's months in the event staging, facts and monthly marts."""
-        yield from run_dbt_build(context, dbt, warehouse, audit_settings)
-
-    @dbt_assets(
-        **shared,
-        name="salesaudit_dbt_quarterly",
-        select="tag:quarterly",
-        partitions_def=calendar.quarterly_partitions(),
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=WAREHOUSE_POOL,
-    )
-    def salesaudit_dbt_quarterly(
-        context: dg.AssetExecutionContext,
-        dbt: DbtCliResource,
-        warehouse: WarehouseResource,
-        audit_settings: AuditSettingsResource,
-    ):
-        """Replace the partition's fiscal quarters in the quarterly marts."""
+    def check_quarter_months(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         with warehouse.write_lock("quarter check", log=context.log):
             require_audited_months(context, warehouse, calendar)
-        yield from run_dbt_build(context, dbt, warehouse, audit_settings)
-
-    @dbt_assets(
-        **shared,
-        name="salesaudit_dbt_comparison",
-        select="tag:comparison",
-        pool=WAREHOUSE_POOL,
-    )
-    def salesaudit_dbt_comparison(
-        context: dg.AssetExecutionContext,
-        dbt: DbtCliResource,
-        warehouse: WarehouseResource,
-        audit_settings: AuditSettingsResource,
-    ):
-        """Rebuild the period-over-period comparisons from every month and quarter built."""
-        yield from run_dbt_build(context, dbt, warehouse, audit_settings)
 
     return [
-        salesaudit_dbt_models,
-        salesaudit_dbt_monthly,
-        salesaudit_dbt_quarterly,
-        salesaudit_dbt_comparison,
+        _dbt_group(
+            "salesaudit_dbt_models",
+            "Build seeds, reference staging, the reps history and calendars, and test them.",
+            exclude=" ".join(f"tag:{tag}" for tag in PARTITIONED_TAGS),
+        ),
+        _dbt_group(
+            "salesaudit_dbt_monthly",
+            "Replace the partition's months in the event staging, facts and monthly marts.",
+            select="tag:monthly",
+            partitions_def=calendar.monthly_partitions(),
+            backfill_policy=dg.BackfillPolicy.single_run(),
+        ),
+        _dbt_group(
+            "salesaudit_dbt_quarterly",
+            "Replace the partition's fiscal quarters in the quarterly marts.",
+            before_build=check_quarter_months,
+            select="tag:quarterly",
+            partitions_def=calendar.quarterly_partitions(),
+            backfill_policy=dg.BackfillPolicy.single_run(),
+        ),
+        _dbt_group(
+            "salesaudit_dbt_comparison",
+            "Rebuild the period-over-period comparisons from every month and quarter built.",
+            select="tag:comparison",
+        ),
     ]
