@@ -144,7 +144,7 @@ def _dbt_group(
 ) -> dg.AssetsDefinition:
     """Define one dbt asset group that runs `run_dbt_build` for its selection.
 
-    `selection` holds the `dbt_assets` arguments that differ between groups (select,
+    `selection` contains the `dbt_assets` arguments that differ between groups (select,
     exclude, partitions_def, backfill_policy). `before_build(context, warehouse)` runs
     first when given.
     """
