@@ -37,6 +37,16 @@ def add_months(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def months_from(first: date, end: date) -> list[date]:
+    """List the first days of the months from `first` up to `end`, `end` excluded."""
+    months = []
+    month = first
+    while month < end:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
 def _int_env(name: str, default: int, low: int, high: int) -> int:
     configured = os.environ.get(name, "").strip()
     if not configured:

@@ -23,7 +23,13 @@ from dagster._core.storage.tags import (
 )
 
 from orchestration import settings
-from orchestration.periods import PARTITION_KEY_FORMAT, AuditCalendar, add_months, month_start
+from orchestration.periods import (
+    PARTITION_KEY_FORMAT,
+    AuditCalendar,
+    add_months,
+    month_start,
+    months_from,
+)
 from orchestration.report.audited import audited_months_in, complete_quarters
 from orchestration.report.publish import published_path_for
 
@@ -103,11 +109,7 @@ def run_months(tags: Mapping[str, str]) -> list[date]:
     last = tags.get(ASSET_PARTITION_RANGE_END_TAG) or tags.get(PARTITION_TAG)
     if not first or not last:
         return []
-    months, month, end = [], month_start(first), month_start(last)
-    while month <= end:
-        months.append(month)
-        month = add_months(month, 1)
-    return months
+    return months_from(month_start(first), add_months(month_start(last), 1))
 
 
 def build_quarter_after_months_sensor(

@@ -19,7 +19,13 @@ from dagster._core.storage.tags import (
 
 from orchestration.cli.progress import progress_logger
 from orchestration.jobs import MONTHLY_AUDIT, QUARTERLY_REAUDIT
-from orchestration.periods import PARTITION_KEY_FORMAT, AuditCalendar, add_months, month_start
+from orchestration.periods import (
+    PARTITION_KEY_FORMAT,
+    AuditCalendar,
+    add_months,
+    month_start,
+    months_from,
+)
 from orchestration.report.audited import audited_months_in, complete_quarters
 from orchestration.settings import AuditSettings
 
@@ -100,11 +106,7 @@ def quarters_to_build(calendar: AuditCalendar, request: AuditRequest) -> list[st
     April to June when April and June are in the warehouse.
     """
     first, last = request_months(request)
-    months = []
-    month = first
-    while month <= last:
-        months.append(month)
-        month = add_months(month, 1)
+    months = months_from(first, add_months(last, 1))
     audited = audited_months_in(request.warehouse)
     return [
         quarter.strftime(PARTITION_KEY_FORMAT)

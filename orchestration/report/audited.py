@@ -1,4 +1,4 @@
-"""Which months a warehouse holds, and which fiscal quarters they complete.
+"""Audited months of a warehouse, and the fiscal quarters they complete.
 
 Every audited month has a team 'all' row in `marts.kpi_team_monthly`, so that mart is
 the record of what has been audited. A quarter can be built once its three months are.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.periods import AuditCalendar, add_months
+from orchestration.periods import AuditCalendar, add_months, months_from
 
 
 def audited_months_in(database: Path) -> set[date]:
@@ -30,7 +30,7 @@ def audited_months_in(database: Path) -> set[date]:
 
 
 def quarter_months(quarter_start: date) -> list[date]:
-    return [add_months(quarter_start, step) for step in range(3)]
+    return months_from(quarter_start, add_months(quarter_start, 3))
 
 
 def complete_quarters(

@@ -23,7 +23,7 @@ from datetime import date
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
-from orchestration.periods import AuditCalendar, add_months, window_months
+from orchestration.periods import AuditCalendar, months_from, window_months
 from orchestration.report.audited import audited_months_in
 from orchestration.resources import AuditSettingsResource
 from orchestration.transform.dbt_vars import audit_vars, vars_argument, window_environment
@@ -79,12 +79,7 @@ def require_audited_months(
     A quarter sums its months from the monthly marts, so a month never audited would make
     the quarter silently short.
     """
-    period_start, period_end = window_months(context.partition_time_window)
-    expected = []
-    month = period_start
-    while month < period_end:
-        expected.append(month)
-        month = add_months(month, 1)
+    expected = months_from(*window_months(context.partition_time_window))
     missing = sorted(set(expected) - audited_months_in(warehouse.database))
     if missing:
         quarters = sorted({calendar.quarter_start(month) for month in missing})
