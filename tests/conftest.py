@@ -2,7 +2,7 @@
 
 `sample_audit` generates a small sample company and runs `monthly_audit` in-process into
 a DuckDB file over its months, as one run, then `quarterly_reaudit` over its complete
-fiscal quarters; `maven_audit` does the same for the public Maven CRM export. Tests then
+fiscal quarters. `maven_audit` does the same for the public Maven CRM export. Tests then
 read the marts with plain DuckDB connections.
 """
 

@@ -85,8 +85,8 @@ def run_partition(tags: Mapping[str, str]) -> str | None:
 def _failed_check_lines(context: dg.RunFailureSensorContext) -> list[str]:
     """Return the asset, check and reason of each ERROR-severity check that failed in the run.
 
-    A blocking check's failure stops the run with a generic error; the reason (a missing
-    column, a quarantine share above the limit) is in the check's own description.
+    A blocking check's failure stops the run with a generic error, so the reason (a missing
+    column, a quarantine share above the limit) comes from the check's own description.
     """
     records = context.instance.get_records_for_run(
         context.dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
@@ -96,8 +96,8 @@ def _failed_check_lines(context: dg.RunFailureSensorContext) -> list[str]:
         evaluation = record.event_log_entry.dagster_event.event_specific_data
         if evaluation.passed or evaluation.severity != dg.AssetCheckSeverity.ERROR:
             continue
-        why = evaluation.description or "see the check in the Dagster UI"
-        lines.append(f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}: {why}")
+        reason = evaluation.description or "see the check in the Dagster UI"
+        lines.append(f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}: {reason}")
     return lines
 
 

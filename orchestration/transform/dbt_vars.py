@@ -38,7 +38,7 @@ def window_environment(
 ) -> dict[str, str]:
     """Return the environment that gives dbt the window `period_start` <= month < `period_end`.
 
-    Both bounds are first days of months in the reporting time zone; the end is excluded,
+    Both bounds are first days of months in the reporting time zone. The end is excluded,
     so a row at 00:00 on the first day of the next month belongs to the next month. A
     missing bound is passed as '' and dbt derives it from the data. The window travels in
     the environment rather than in --vars because changed vars make dbt parse the whole

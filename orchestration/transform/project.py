@@ -42,7 +42,7 @@ def prepare_manifest() -> Path:
     """Run `dbt parse` to write target/manifest.json and return its path.
 
     dbt writes into a private target folder first, and the manifest then replaces the old
-    one in one rename: processes that load the code location at the same moment (every
+    one in one rename. Processes that load the code location at the same moment (every
     step of a `dagster dev` run does) read the old or the new manifest, never half of one.
     """
     project = dbt_project()
